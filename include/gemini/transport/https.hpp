@@ -1,0 +1,624 @@
+// gemini-cxx — HTTP/1.1 over TCP and TLS with Boost.Beast, a keep-alive pool per origin,
+// deadlines, per-operation cancellation and HTTPS_PROXY (CONNECT) support.
+//
+// Threading: one https_transport is used from one executor (a strand if the io_context
+// runs on several threads). Every operation honours the Asio cancellation slot of the
+// awaiting coroutine: a cancelled exchange closes its connection (the stream state is
+// undefined after a cancelled read) and completes with errc::cancelled.
+#pragma once
+
+#include <gemini/error.hpp>
+#include <gemini/transport/http.hpp>
+#include <gemini/transport/proxy.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <openssl/ssl.h>
+
+#include <array>
+#include <deque>
+#include <list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace gemini {
+inline namespace v1 {
+namespace transport {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+/// TLS settings. Peer verification against the system trust store is on by default.
+struct tls_options {
+  bool verify_peer = true;  ///< never turn off outside tests
+  std::string ca_file;      ///< extra CA bundle (PEM file) to trust
+  std::string ca_pem;       ///< extra CA certificate(s) given as PEM text
+  bool use_system_store = true;
+};
+
+/// Connection pool settings (per origin).
+struct pool_options {
+  std::size_t max_connections_per_origin = 32;
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(30)};  ///< drop idle ones older
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
+  std::size_t max_response_bytes = 64u << 20;  ///< unary body limit
+};
+
+struct https_options {
+  tls_options tls;
+  pool_options pool;
+  /// Proxy settings; by default read from HTTPS_PROXY / HTTP_PROXY / NO_PROXY.
+  std::optional<proxy_settings> proxy;
+  std::string user_agent = "gemini-cxx/0.1";
+};
+
+/// Counters a test or a metrics exporter can read.
+struct transport_stats {
+  std::size_t connections_opened = 0;
+  std::size_t connections_reused = 0;
+  std::size_t stale_connections_dropped = 0;
+  std::size_t transparent_resends = 0;
+};
+
+namespace detail {
+
+using tcp = asio::ip::tcp;
+
+/// One keep-alive connection: plain TCP or TLS over TCP.
+class connection {
+ public:
+  connection(asio::any_io_executor ex, const origin& o, asio::ssl::context* ctx)
+      : origin_(o) {
+    if (o.tls)
+      tls_.emplace(ex, *ctx);
+    else
+      tcp_.emplace(ex);
+  }
+
+  beast::tcp_stream& lowest() { return tls_ ? beast::get_lowest_layer(*tls_) : *tcp_; }
+  bool is_tls() const { return tls_.has_value(); }
+  beast::ssl_stream<beast::tcp_stream>& tls() { return *tls_; }
+  beast::tcp_stream& tcp() { return *tcp_; }
+  beast::flat_buffer& buffer() { return buffer_; }
+  const transport::origin& origin() const { return origin_; }
+
+  void close() {
+    boost::system::error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().socket().close(ec);
+  }
+
+  /// True when an idle connection is still usable: nothing to read (the server
+  /// sends nothing unsolicited, so readable bytes or EOF mean it has closed).
+  bool idle_alive() {
+    auto& s = lowest().socket();
+    if (!s.is_open() || buffer_.size() != 0) return false;
+    boost::system::error_code ec;
+    s.non_blocking(true, ec);
+    if (ec) return false;
+    std::array<char, 1> b{};
+    s.receive(asio::buffer(b), tcp::socket::message_peek, ec);
+    bool alive = (ec == asio::error::would_block || ec == asio::error::try_again);
+    s.non_blocking(false, ec);
+    return alive;
+  }
+
+  clock_type::time_point idle_since{};
+
+ private:
+  transport::origin origin_;
+  std::optional<beast::tcp_stream> tcp_;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
+  beast::flat_buffer buffer_;
+};
+
+inline void set_expiry(beast::tcp_stream& s, clock_type::time_point until) {
+  if (until == clock_type::time_point::max())
+    s.expires_never();
+  else
+    s.expires_at(until);
+}
+
+inline clock_type::time_point attempt_end(const attempt_limits& lim) {
+  auto now = clock_type::now();
+  auto t = lim.timeout.count() <= 0 ? clock_type::time_point::max() : now + lim.timeout;
+  return std::min(t, lim.deadline);
+}
+
+/// Maps an I/O failure into the library's error.
+inline gemini::error io_error(const boost::system::error_code& ec, const attempt_limits& lim,
+                              const char* what) {
+  std::string msg = std::string(what) + ": " + ec.message();
+  if (ec == beast::error::timeout) {
+    if (clock_type::now() >= lim.deadline) return {errc::deadline_exceeded, msg};
+    return {errc::upstream_timeout, msg};
+  }
+  if (ec == asio::error::operation_aborted) return {errc::cancelled, msg};
+  if (ec.category() == asio::error::get_ssl_category() ||
+      ec.category() == asio::ssl::error::get_stream_category())
+    return {ec == asio::ssl::error::stream_truncated ? errc::transport : errc::tls, msg};
+  return {errc::transport, msg};
+}
+
+inline std::vector<header> copy_headers(const http::fields& f) {
+  std::vector<header> out;
+  out.reserve(8);
+  for (auto const& h : f) out.push_back({std::string(h.name_string()), std::string(h.value())});
+  return out;
+}
+
+struct origin_less {
+  bool operator()(const origin& a, const origin& b) const {
+    return std::tie(a.tls, a.host, a.port) < std::tie(b.tls, b.host, b.port);
+  }
+};
+
+}  // namespace detail
+
+class https_transport;
+
+/// A response whose body is read piece by piece as it arrives (streaming).
+/// Destroying it before the end closes the connection; reading to the end returns a
+/// keep-alive connection to the pool. Must not outlive its https_transport.
+class response_stream {
+ public:
+  response_stream(response_stream&&) = default;
+  response_stream& operator=(response_stream&&) = default;
+  ~response_stream();
+
+  int status() const noexcept { return status_; }
+  const std::vector<header>& headers() const noexcept { return headers_; }
+  bool done() const noexcept { return done_; }
+
+  /// Appends the next body bytes to `out`; 0 bytes means the body ended.
+  /// Each call may wait at most the attempt timeout (an inactivity timeout) and never
+  /// past the deadline.
+  asio::awaitable<result<std::size_t>> read_some(std::string& out);
+
+ private:
+  friend class https_transport;
+  response_stream() = default;
+  void finish();
+
+  https_transport* owner_ = nullptr;
+  std::unique_ptr<detail::connection> conn_;
+  std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
+  attempt_limits limits_;
+  int status_ = 0;
+  std::vector<header> headers_;
+  bool done_ = false;
+};
+
+/// The default transport: Beast HTTP/1.1 over TCP or TLS with a keep-alive pool.
+class https_transport {
+ public:
+  using executor_type = asio::any_io_executor;
+
+  explicit https_transport(executor_type ex, https_options opts = {})
+      : ex_(std::move(ex)), opts_(std::move(opts)), ssl_(asio::ssl::context::tls_client) {
+    if (!opts_.proxy) opts_.proxy = proxy_settings::from_environment();
+    init_tls();
+  }
+  https_transport(const https_transport&) = delete;
+  https_transport& operator=(const https_transport&) = delete;
+  ~https_transport() {
+    for (auto& [o, p] : pools_)
+      for (auto& c : p.idle) c->close();
+  }
+
+  executor_type get_executor() const noexcept { return ex_; }
+  const transport_stats& stats() const noexcept { return stats_; }
+  const https_options& options() const noexcept { return opts_; }
+  /// Configuration problems found at construction (bad CA file, ...), if any.
+  const std::optional<gemini::error>& configuration_error() const noexcept { return config_error_; }
+
+  /// Sends one request and reads the whole response.
+  asio::awaitable<result<http_response>> request(http_request req, attempt_limits lim) {
+    if (config_error_) co_return *config_error_;
+    for (int round = 0;; ++round) {
+      auto got = co_await acquire(req.origin, lim);
+      if (!got) co_return std::move(got).error();
+      auto [conn, reused] = std::move(*got);
+      auto outcome = co_await exchange(*conn, req, lim);
+      if (outcome.response) {
+        release(std::move(conn), outcome.keep_alive);
+        co_return std::move(*outcome.response);
+      }
+      conn->close();
+      done_with(req.origin);
+      // A reused connection that failed before any response byte was most likely
+      // closed by the server while idle: re-send once on a fresh connection.
+      if (reused && !outcome.got_bytes && round == 0 &&
+          outcome.err.code == errc::transport) {
+        ++stats_.transparent_resends;
+        continue;
+      }
+      co_return std::move(outcome.err);
+    }
+  }
+
+  /// Sends one request and reads the status line and headers; the body is read with
+  /// response_stream::read_some.
+  asio::awaitable<result<response_stream>> open(http_request req, attempt_limits lim) {
+    if (config_error_) co_return *config_error_;
+    for (int round = 0;; ++round) {
+      auto got = co_await acquire(req.origin, lim);
+      if (!got) co_return std::move(got).error();
+      auto [conn, reused] = std::move(*got);
+      response_stream rs;
+      rs.owner_ = this;
+      rs.limits_ = lim;
+      rs.parser_ = std::make_unique<http::response_parser<http::buffer_body>>();
+      rs.parser_->body_limit(boost::none);
+      bool got_bytes = false;
+      auto err = co_await write_and_read_header(*conn, req, lim, *rs.parser_, got_bytes);
+      if (!err) {
+        rs.status_ = static_cast<int>(rs.parser_->get().result_int());
+        rs.headers_ = detail::copy_headers(rs.parser_->get().base());
+        rs.conn_ = std::move(conn);
+        rs.done_ = rs.parser_->is_done();
+        if (rs.done_) rs.finish();
+        co_return std::move(rs);
+      }
+      conn->close();
+      done_with(req.origin);
+      if (reused && !got_bytes && round == 0 && err->code == errc::transport) {
+        ++stats_.transparent_resends;
+        continue;
+      }
+      co_return std::move(*err);
+    }
+  }
+
+  /// Closes every idle pooled connection.
+  void close_idle() {
+    for (auto& [o, p] : pools_) {
+      for (auto& c : p.idle) c->close();
+      p.idle.clear();
+    }
+  }
+
+  std::size_t idle_connections() const {
+    std::size_t n = 0;
+    for (auto const& [o, p] : pools_) n += p.idle.size();
+    return n;
+  }
+
+ private:
+  friend class response_stream;
+
+  struct waiter {
+    asio::steady_timer timer;
+    bool woken = false;
+  };
+  struct origin_pool {
+    std::deque<std::unique_ptr<detail::connection>> idle;  // most recently used at back
+    std::size_t active = 0;                                 // checked out + connecting
+    std::list<waiter*> waiters;
+  };
+  struct acquired {
+    std::unique_ptr<detail::connection> conn;
+    bool reused;
+  };
+  struct exchange_outcome {
+    std::optional<http_response> response;
+    bool keep_alive = false;
+    bool got_bytes = false;
+    gemini::error err;
+  };
+
+  void init_tls() {
+    namespace ssl = asio::ssl;
+    boost::system::error_code ec;
+    ssl_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                         ssl::context::no_tlsv1_1,
+                     ec);
+    SSL_CTX_set_min_proto_version(ssl_.native_handle(), TLS1_2_VERSION);
+    auto fail = [&](std::string what) {
+      config_error_ = gemini::error(errc::bad_configuration, std::move(what));
+    };
+    if (opts_.tls.use_system_store) {
+      ssl_.set_default_verify_paths(ec);
+      if (ec) fail("cannot load the system trust store: " + ec.message());
+    }
+    if (!opts_.tls.ca_file.empty()) {
+      ssl_.load_verify_file(opts_.tls.ca_file, ec);
+      if (ec) fail("cannot load CA file '" + opts_.tls.ca_file + "': " + ec.message());
+    }
+    if (!opts_.tls.ca_pem.empty()) {
+      ssl_.add_certificate_authority(asio::buffer(opts_.tls.ca_pem), ec);
+      if (ec) fail("cannot load the CA certificate given as PEM: " + ec.message());
+    }
+    ssl_.set_verify_mode(opts_.tls.verify_peer ? ssl::verify_peer : ssl::verify_none, ec);
+  }
+
+  /// Checks out a pooled connection or opens a new one, waiting for a free slot
+  /// when the origin is at max_connections_per_origin.
+  asio::awaitable<result<acquired>> acquire(const origin& o, const attempt_limits& lim) {
+    auto& pool = pools_[o];
+    while (!pool.idle.empty()) {
+      auto c = std::move(pool.idle.back());
+      pool.idle.pop_back();
+      bool expired = clock_type::now() - c->idle_since > opts_.pool.idle_timeout;
+      if (!expired && c->idle_alive()) {
+        ++pool.active;
+        ++stats_.connections_reused;
+        co_return acquired{std::move(c), true};
+      }
+      ++stats_.stale_connections_dropped;
+      c->close();
+    }
+    while (pool.active >= opts_.pool.max_connections_per_origin) {
+      waiter w{asio::steady_timer(ex_), false};
+      w.timer.expires_at(lim.deadline);
+      auto it = pool.waiters.insert(pool.waiters.end(), &w);
+      auto [ec] = co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (!w.woken) pool.waiters.erase(it);
+      if (w.woken) {
+        if (!pool.idle.empty()) co_return co_await acquire(o, lim);
+        continue;
+      }
+      if (!ec) co_return gemini::error(errc::deadline_exceeded, "waiting for a free connection");
+      co_return gemini::error(errc::cancelled, "cancelled while waiting for a free connection");
+    }
+    ++pool.active;
+    auto c = std::make_unique<detail::connection>(ex_, o, &ssl_);
+    auto err = co_await connect(*c, lim);
+    if (err) {
+      c->close();
+      done_with(o);
+      co_return std::move(*err);
+    }
+    ++stats_.connections_opened;
+    co_return acquired{std::move(c), false};
+  }
+
+  /// A connection slot of `o` is free again (connection closed or pooled).
+  void done_with(const origin& o) {
+    auto& pool = pools_[o];
+    if (pool.active > 0) --pool.active;
+    if (!pool.waiters.empty()) {
+      waiter* w = pool.waiters.front();
+      pool.waiters.pop_front();
+      w->woken = true;
+      w->timer.cancel();
+    }
+  }
+
+  void release(std::unique_ptr<detail::connection> c, bool keep_alive) {
+    origin o = c->origin();
+    if (keep_alive && c->buffer().size() == 0) {
+      c->idle_since = clock_type::now();
+      pools_[o].idle.push_back(std::move(c));
+    } else {
+      c->close();
+    }
+    done_with(o);
+  }
+
+  asio::awaitable<std::optional<gemini::error>> connect(detail::connection& c,
+                                                        const attempt_limits& lim) {
+    const origin& target = c.origin();
+    const proxy_settings& px = *opts_.proxy;
+    std::optional<base_url> via = px.proxy_for(target);
+    const origin& dial = via ? via->origin : target;
+
+    auto connect_until = std::min(detail::attempt_end(lim),
+                                  clock_type::now() + opts_.pool.connect_timeout);
+    auto& tcp = c.lowest();
+    detail::set_expiry(tcp, connect_until);
+    detail::tcp::resolver resolver(ex_);
+    auto [rec, endpoints] = co_await resolver.async_resolve(
+        dial.host, std::to_string(dial.port), asio::as_tuple(asio::use_awaitable));
+    if (rec) co_return detail::io_error(rec, lim, "resolve");
+    // The resolver has no timeout of its own; check the budget now.
+    auto [cec, ep] = co_await tcp.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
+    if (cec) co_return detail::io_error(cec, lim, via ? "connect to proxy" : "connect");
+    tcp.socket().set_option(detail::tcp::no_delay(true));
+
+    if (via) {
+      if (auto e = co_await tunnel(tcp, target, lim)) co_return e;
+    }
+    if (!c.is_tls()) co_return std::nullopt;
+
+    auto& s = c.tls();
+    if (!SSL_set_tlsext_host_name(s.native_handle(), target.host.c_str()))
+      co_return gemini::error(errc::tls, "cannot set SNI host name");
+    if (opts_.tls.verify_peer) {
+      boost::system::error_code vec;
+      s.set_verify_callback(asio::ssl::host_name_verification(target.host), vec);
+    }
+    auto [hec] = co_await s.async_handshake(asio::ssl::stream_base::client,
+                                            asio::as_tuple(asio::use_awaitable));
+    if (hec) {
+      auto e = detail::io_error(hec, lim, "TLS handshake");
+      if (e.code == errc::transport && hec.category() == asio::error::get_ssl_category())
+        e.code = errc::tls;
+      co_return e;
+    }
+    co_return std::nullopt;
+  }
+
+  /// HTTP CONNECT through a proxy to `target`.
+  asio::awaitable<std::optional<gemini::error>> tunnel(beast::tcp_stream& tcp,
+                                                       const origin& target,
+                                                       const attempt_limits& lim) {
+    std::string authority = target.host + ':' + std::to_string(target.port);
+    http::request<http::empty_body> req{http::verb::connect, authority, 11};
+    req.set(http::field::host, authority);
+    req.set(http::field::user_agent, opts_.user_agent);
+    if (!opts_.proxy->authorization.empty())
+      req.set(http::field::proxy_authorization, opts_.proxy->authorization);
+    auto [wec, wn] = co_await http::async_write(tcp, req, asio::as_tuple(asio::use_awaitable));
+    (void)wn;
+    if (wec) co_return detail::io_error(wec, lim, "proxy CONNECT");
+    beast::flat_buffer buf;
+    http::response_parser<http::empty_body> p;
+    p.skip(true);  // a 2xx answer to CONNECT has no body
+    auto [rec, rn] = co_await http::async_read_header(tcp, buf, p,
+                                                      asio::as_tuple(asio::use_awaitable));
+    (void)rn;
+    if (rec) co_return detail::io_error(rec, lim, "proxy CONNECT response");
+    if (p.get().result_int() / 100 != 2)
+      co_return gemini::error(errc::transport,
+                              "proxy refused CONNECT to " + authority + ": HTTP " +
+                                  std::to_string(p.get().result_int()));
+    if (buf.size() != 0)
+      co_return gemini::error(errc::transport, "proxy sent data before the tunnel opened");
+    co_return std::nullopt;
+  }
+
+  http::request<http::string_body> to_beast(http_request& req) const {
+    http::request<http::string_body> r;
+    r.method_string(req.method);
+    r.target(req.target);
+    r.version(11);
+    r.set(http::field::host, req.origin.host_port());
+    r.set(http::field::user_agent, opts_.user_agent);
+    for (auto& h : req.headers) r.set(h.name, h.value);
+    if (req.method != "GET" || !req.body.empty()) {
+      if (r.find(http::field::content_type) == r.end())
+        r.set(http::field::content_type, "application/json");
+      r.body() = req.body;  // copied: a transparent re-send needs the original
+    }
+    r.keep_alive(true);
+    r.prepare_payload();
+    return r;
+  }
+
+  template <class Parser>
+  asio::awaitable<std::optional<gemini::error>> write_and_read_header(detail::connection& c,
+                                                                      http_request& req,
+                                                                      const attempt_limits& lim,
+                                                                      Parser& parser,
+                                                                      bool& got_bytes) {
+    auto breq = to_beast(req);
+    detail::set_expiry(c.lowest(), detail::attempt_end(lim));
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    if (c.is_tls())
+      std::tie(ec, n) =
+          co_await http::async_write(c.tls(), breq, asio::as_tuple(asio::use_awaitable));
+    else
+      std::tie(ec, n) =
+          co_await http::async_write(c.tcp(), breq, asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return detail::io_error(ec, lim, "write request");
+    if (c.is_tls())
+      std::tie(ec, n) = co_await http::async_read_header(c.tls(), c.buffer(), parser,
+                                                         asio::as_tuple(asio::use_awaitable));
+    else
+      std::tie(ec, n) = co_await http::async_read_header(c.tcp(), c.buffer(), parser,
+                                                         asio::as_tuple(asio::use_awaitable));
+    got_bytes = parser.got_some() || c.buffer().size() != 0;
+    if (ec) co_return detail::io_error(ec, lim, "read response header");
+    co_return std::nullopt;
+  }
+
+  asio::awaitable<exchange_outcome> exchange(detail::connection& c, http_request& req,
+                                             const attempt_limits& lim) {
+    exchange_outcome out;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(opts_.pool.max_response_bytes);
+    if (auto e = co_await write_and_read_header(c, req, lim, parser, out.got_bytes)) {
+      out.err = std::move(*e);
+      co_return out;
+    }
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    if (c.is_tls())
+      std::tie(ec, n) = co_await http::async_read(c.tls(), c.buffer(), parser,
+                                                  asio::as_tuple(asio::use_awaitable));
+    else
+      std::tie(ec, n) = co_await http::async_read(c.tcp(), c.buffer(), parser,
+                                                  asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      out.err = ec == http::error::body_limit
+                    ? gemini::error(errc::payload_too_large, "response body over the limit")
+                    : detail::io_error(ec, lim, "read response body");
+      if (out.err.code == errc::transport)
+        out.err.message += " (the connection closed in the middle of the response)";
+      out.got_bytes = true;
+      co_return out;
+    }
+    auto& msg = parser.get();
+    out.keep_alive = msg.keep_alive();
+    http_response r;
+    r.status = static_cast<int>(msg.result_int());
+    r.headers = detail::copy_headers(msg.base());
+    r.body = std::move(msg.body());
+    out.response = std::move(r);
+    co_return out;
+  }
+
+  executor_type ex_;
+  https_options opts_;
+  asio::ssl::context ssl_;
+  std::optional<gemini::error> config_error_;
+  std::map<origin, origin_pool, detail::origin_less> pools_;
+  transport_stats stats_;
+};
+
+inline void response_stream::finish() {
+  if (owner_ && conn_) owner_->release(std::move(conn_), parser_->keep_alive());
+}
+
+inline response_stream::~response_stream() {
+  if (!owner_ || !conn_) return;
+  conn_->close();  // not read to the end: the connection cannot be reused
+  owner_->done_with(conn_->origin());
+}
+
+inline asio::awaitable<result<std::size_t>> response_stream::read_some(std::string& out) {
+  if (done_ || !conn_) co_return std::size_t{0};
+  std::array<char, 16384> buf;
+  for (;;) {
+    auto& body = parser_->get().body();
+    body.data = buf.data();
+    body.size = buf.size();
+    detail::set_expiry(conn_->lowest(), detail::attempt_end(limits_));
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    if (conn_->is_tls())
+      std::tie(ec, n) = co_await http::async_read_some(conn_->tls(), conn_->buffer(), *parser_,
+                                                       asio::as_tuple(asio::use_awaitable));
+    else
+      std::tie(ec, n) = co_await http::async_read_some(conn_->tcp(), conn_->buffer(), *parser_,
+                                                       asio::as_tuple(asio::use_awaitable));
+    if (ec == http::error::need_buffer) ec = {};
+    std::size_t got = buf.size() - parser_->get().body().size;
+    out.append(buf.data(), got);
+    if (ec) {
+      auto e = detail::io_error(ec, limits_, "read response stream");
+      if (ec == http::error::partial_message || ec == asio::error::eof)
+        e = gemini::error(errc::truncated_stream, "the connection closed mid-stream");
+      conn_->close();
+      owner_->done_with(conn_->origin());
+      conn_.reset();
+      co_return e;
+    }
+    if (parser_->is_done()) {
+      done_ = true;
+      finish();
+      co_return got;
+    }
+    if (got != 0) co_return got;
+  }
+}
+
+}  // namespace transport
+}  // namespace v1
+}  // namespace gemini
