@@ -244,6 +244,7 @@ struct error {
   std::string domain;  ///< ErrorInfo.domain
   std::vector<std::pair<std::string, std::string>> metadata;  ///< ErrorInfo.metadata
   std::vector<help_link> help;                               ///< Help.links
+  std::string partial_text;  ///< streams: the text delivered before the failure
 
   error() = default;
   error(error_code ec, std::string msg = {}) : code(ec), message(std::move(msg)) {}

@@ -9,6 +9,7 @@
 
 #include <gemini/error.hpp>
 #include <gemini/transport/http.hpp>
+#include <gemini/slots.hpp>
 #include <gemini/transport/proxy.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -205,7 +206,9 @@ class response_stream {
 /// The default transport: Beast HTTP/1.1 over TCP or TLS with a keep-alive pool.
 class https_transport {
  public:
+  using slot = gemini::slot::transport;
   using executor_type = asio::any_io_executor;
+  using stream_type = response_stream;
 
   explicit https_transport(executor_type ex, https_options opts = {})
       : ex_(std::move(ex)), opts_(std::move(opts)), ssl_(asio::ssl::context::tls_client) {
