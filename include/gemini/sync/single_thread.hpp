@@ -11,6 +11,12 @@ namespace sync {
 struct single_thread {
   using slot = gemini::slot::sync;
   static constexpr bool thread_safe = false;
+  /// A lock that does nothing: compiles away.
+  struct mutex {
+    void lock() noexcept {}
+    void unlock() noexcept {}
+    bool try_lock() noexcept { return true; }
+  };
 };
 
 }  // namespace sync

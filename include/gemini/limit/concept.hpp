@@ -1,0 +1,45 @@
+// gemini-cxx — the limit slot.
+//
+// | expression                          | meaning                                          |
+// |-------------------------------------|--------------------------------------------------|
+// | `P::slot`                           | gemini::slot::limit                              |
+// | `p.try_acquire(cost, now)`          | `grant`: granted now, or not before `grant.when` |
+// | `p.release(cost, actual_tokens, now)` | a granted call ended (reconcile tokens)        |
+// | `p.pause_until(t)`                  | a 429 said "retry after t"                       |
+// | `p.options().max_queue / max_wait`  | bounds of the host's wait queue                  |
+#pragma once
+
+#include <gemini/slots.hpp>
+
+#include <chrono>
+#include <concepts>
+#include <cstdint>
+
+namespace gemini {
+inline namespace v1 {
+namespace limit {
+
+/// What one call asks for.
+struct cost {
+  std::int64_t tokens = 0;  ///< estimated prompt tokens + max output tokens
+};
+
+struct grant {
+  bool granted = false;
+  std::chrono::steady_clock::time_point when{};  ///< when not granted: ask again at
+};
+
+template <class P>
+concept limit_policy =
+    declares_slot<P, gemini::slot::limit> &&
+    requires(P& p, const cost& c, std::int64_t actual, std::chrono::steady_clock::time_point now) {
+      { p.try_acquire(c, now) } -> std::same_as<grant>;
+      p.release(c, actual, now);
+      p.pause_until(now);
+      { p.options().max_queue } -> std::convertible_to<std::size_t>;
+      { p.options().max_wait } -> std::convertible_to<std::chrono::milliseconds>;
+    };
+
+}  // namespace limit
+}  // namespace v1
+}  // namespace gemini
