@@ -1,0 +1,1 @@
+#include <gemini/testing/emulator.hpp>
