@@ -454,3 +454,25 @@ TEST_CASE("from_json and parse_value", "[wire][unit][json]") {
   REQUIRE_FALSE(bad);
   CHECK(bad.error().message == "$: expected object, got string");
 }
+
+TEST_CASE("unknown request keys are written back after the known ones", "[wire][unit][json]") {
+  auto q = wire::parse<wire::generate_content_request>(
+      R"({"contents":[{"role":"user","parts":[{"text":"x"}]}],
+          "labels":{"team":"a"},
+          "generationConfig":{"temperature":1.5,"futureKnob":{"level":2}},
+          "toolConfig":{"functionCallingConfig":{"mode":"SOMETIMES"}}})");
+  REQUIRE(q);
+  CHECK(q->extra.contains("labels"));
+  CHECK(q->generation_config->extra.contains("futureKnob"));
+  CHECK(q->tool_config->function_calling_config->mode.str() == "SOMETIMES");
+  auto v = wire::to_json(*q);
+  CHECK(v.at("labels").at("team") == "a");
+  CHECK(v.at("generationConfig").at("futureKnob").at("level") == 2);
+  CHECK(v.at("toolConfig").at("functionCallingConfig").at("mode") == "SOMETIMES");
+  // A key in `extra` never overrides a known field.
+  wire::generate_content_request r;
+  r.contents.push_back(wire::content::user("y"));
+  r.service_tier = "flex";
+  r.extra["serviceTier"] = "priority";
+  CHECK(wire::to_json(r).at("serviceTier") == "flex");
+}

@@ -25,7 +25,6 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 
-#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -34,6 +33,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 namespace gemini {
 inline namespace v1 {
@@ -65,60 +65,53 @@ inline const char* kind_name(const json::value& v) noexcept {
   return "value";
 }
 
-/// Walks a json::value, remembering the path so that a type error can name it.
+/// Walks a json::value. The path costs nothing on success: when a read fails, each level
+/// records its key or index while the failure unwinds, and take_error() assembles
+/// `$.a.b[3].c: expected string, got number`.
 class reader {
  public:
   bool ok() const noexcept { return !failed_; }
 
-  void push(std::string_view key) noexcept {
-    if (depth_ < segs_.size()) segs_[depth_] = segment{key, 0, false};
-    ++depth_;
-  }
-  void push(std::size_t index) noexcept {
-    if (depth_ < segs_.size()) segs_[depth_] = segment{{}, index, true};
-    ++depth_;
-  }
-  void pop() noexcept { --depth_; }
-
-  /// `$.a.b[3].c`
-  std::string path() const {
-    std::string s = "$";
-    std::size_t n = depth_ < segs_.size() ? depth_ : segs_.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      if (segs_[i].is_index) {
-        s += '[';
-        s += std::to_string(segs_[i].index);
-        s += ']';
-      } else {
-        s += '.';
-        s += segs_[i].key;
-      }
-    }
-    if (depth_ > segs_.size()) s += "...";
-    return s;
-  }
-
-  /// Records "<path>: expected <what>, got <kind>"; returns false.
+  /// Records "expected <what>, got <kind>" for the value being read; returns false.
   bool fail(const json::value& got, std::string_view expected) {
     return fail_message(std::string("expected ").append(expected) + ", got " + kind_name(got));
   }
   bool fail_message(std::string what) {
     if (!failed_) {
       failed_ = true;
-      message_ = path() + ": " + std::move(what);
+      what_ = std::move(what);
     }
     return false;
   }
 
-  gemini::error take_error() { return gemini::error(errc::bad_type, std::move(message_)); }
+  /// While a failure unwinds: the member or element it happened in (innermost first).
+  void note(std::string_view key) { trail_.push_back(segment{key, 0, false}); }
+  void note(std::size_t index) { trail_.push_back(segment{{}, index, true}); }
+
+  /// `$.a.b[3].c` (valid while the json::value being read is alive).
+  std::string path() const {
+    std::string s = "$";
+    for (auto it = trail_.rbegin(); it != trail_.rend(); ++it) {
+      if (it->is_index) {
+        s += '[';
+        s += std::to_string(it->index);
+        s += ']';
+      } else {
+        s += '.';
+        s += it->key;
+      }
+    }
+    return s;
+  }
+
+  gemini::error take_error() { return gemini::error(errc::bad_type, path() + ": " + what_); }
 
   /// Reads object member `key` into `out`; `null` leaves the default. Always returns true
-  /// ("the key is known"); failures are recorded in the reader.
+  /// ("the key is known"); a failure is recorded in the reader (see ok()).
   template <class T>
   bool field(std::string_view key, const json::value& v, T& out) {
     if (v.is_null()) return true;
-    push(key);
-    if (read_value(*this, v, out)) pop();
+    if (!read_value(*this, v, out)) note(key);
     return true;
   }
 
@@ -128,10 +121,9 @@ class reader {
     std::size_t index;
     bool is_index;
   };
-  std::array<segment, 48> segs_{};
-  std::size_t depth_ = 0;
+  std::vector<segment> trail_;
   bool failed_ = false;
-  std::string message_;
+  std::string what_;
 };
 
 // ---- scalars -------------------------------------------------------------------------------
@@ -254,10 +246,11 @@ bool read_value(reader& r, const json::value& v, std::vector<T>& out) {
   out.clear();
   out.reserve(a->size());
   for (std::size_t i = 0; i < a->size(); ++i) {
-    r.push(i);
     out.emplace_back();
-    if (!read_value(r, (*a)[i], out.back())) return false;
-    r.pop();
+    if (!read_value(r, (*a)[i], out.back())) {
+      r.note(i);
+      return false;
+    }
   }
   return true;
 }

@@ -55,6 +55,8 @@ template <class Derived, class Traits>
 class open_enum {
  public:
   using value_type = typename Traits::value_type;
+  static_assert(std::size(Traits::names) == static_cast<std::size_t>(value_type::unrecognized),
+                "names[] must spell every enumerator before `unrecognized`, in order");
 
   constexpr open_enum() noexcept = default;
   constexpr open_enum(value_type v) noexcept : v_(v) {}  // NOLINT(implicit)
