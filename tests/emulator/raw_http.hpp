@@ -12,10 +12,12 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -40,7 +42,14 @@ struct raw_response {
     auto it = headers.find(name);
     return it == headers.end() ? std::string() : it->second;
   }
-  boost::json::value json() const { return boost::json::parse(body); }
+  /// The body parsed (once; throws on invalid JSON). References stay valid while *this lives.
+  const boost::json::value& json() const {
+    if (!parsed_) parsed_ = boost::json::parse(body);
+    return *parsed_;
+  }
+
+ private:
+  mutable std::optional<boost::json::value> parsed_;
 };
 
 class raw_client {
@@ -153,6 +162,36 @@ class raw_client {
     return out;
   }
 
+  /// Reads raw bytes (headers and chunk framing included) until `needle` has been seen
+  /// `count` times, an error, or the timeout; returns everything read.
+  std::string read_raw_until(const std::string& needle, std::size_t count = 1) {
+    std::string got;
+    auto seen = [&] {
+      std::size_t n = 0;
+      for (auto p = got.find(needle); p != std::string::npos; p = got.find(needle, p + 1)) ++n;
+      return n >= count;
+    };
+    while (!seen()) {
+      char buf[4096];
+      bool done = false;
+      error_code ec;
+      std::size_t n = 0;
+      auto cb = [&](error_code e, std::size_t k) {
+        ec = e;
+        n = k;
+        done = true;
+      };
+      if (tls_)
+        tls_->async_read_some(asio::buffer(buf), cb);
+      else
+        tcp_->async_read_some(asio::buffer(buf), cb);
+      run(done);
+      if (!done || ec) break;
+      got.append(buf, n);
+    }
+    return got;
+  }
+
   /// True when the server has closed this connection (EOF or reset seen within a few ms).
   bool peer_closed(std::chrono::milliseconds wait = std::chrono::milliseconds(200)) {
     auto& sock = tls_ ? beast::get_lowest_layer(*tls_).socket() : tcp_->socket();
@@ -176,6 +215,8 @@ class raw_client {
     return rec || n == 0;
   }
 
+  SSL* native() { return tls_ ? tls_->native_handle() : nullptr; }
+
   void close() {
     error_code ec;
     auto& sock = tls_ ? beast::get_lowest_layer(*tls_).socket() : tcp_->socket();
@@ -188,6 +229,8 @@ class raw_client {
   void connect(std::uint16_t port, tcp::socket& sock) {
     tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), port);
     sock.connect(ep, connect_ec);
+    error_code ec;
+    if (!connect_ec) sock.set_option(tcp::no_delay(true), ec);
   }
 
   template <class Req>

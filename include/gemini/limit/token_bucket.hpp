@@ -36,7 +36,17 @@ class basic_token_bucket {
     requests_ = capacity(o_.requests_per_minute);
     tokens_ = capacity(o_.tokens_per_minute);
   }
+  /// A copy has the same options and a fresh (full) state.
   basic_token_bucket(const basic_token_bucket& other) : basic_token_bucket(other.o_) {}
+  basic_token_bucket& operator=(const basic_token_bucket&) = delete;
+
+  /// New limits; the buckets refill to the new capacity, calls in flight stay counted.
+  void reconfigure(token_bucket_options o) {
+    std::lock_guard lock(mutex_);
+    o_ = o;
+    requests_ = capacity(o_.requests_per_minute);
+    tokens_ = capacity(o_.tokens_per_minute);
+  }
 
   const token_bucket_options& options() const noexcept { return o_; }
 

@@ -139,9 +139,18 @@ class session final : public session_base, public std::enable_shared_from_this<s
 
   void close_if_idle(std::function<void(bool)> done) override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this(), done = std::move(done)] {
-      bool idle = self->idle_ && !self->closed_;
-      if (idle) self->do_close();
-      done(idle);
+      if (self->closed_) {
+        done(false);
+      } else if (self->idle_) {
+        self->do_close();
+        done(true);
+      } else if (self->finishing_) {
+        // The last bytes of a response are being written: close as soon as the
+        // connection returns to waiting (the client may already have the response).
+        self->close_at_idle_ = std::move(done);
+      } else {
+        done(false);
+      }
     });
   }
 
@@ -161,6 +170,8 @@ class session final : public session_base, public std::enable_shared_from_this<s
       low.expires_never();
     }
     for (;;) {
+      s->finishing_ = false;
+      if (s->close_at_idle_) break;
       if (s->closed_) break;
       // Idle: wait for the first bytes of the next request (close_idle_connections()
       // closes connections in this state).
@@ -176,6 +187,18 @@ class session final : public session_base, public std::enable_shared_from_this<s
       parser.body_limit(64u << 20);
       parser.header_limit(64u << 10);
       {
+        auto [ec, n] = co_await http::async_read_header(s->stream_, s->buffer_, parser,
+                                                        as_tuple(use_awaitable));
+        (void)n;
+        if (ec || s->closed_) break;
+      }
+      if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> cont{http::status::continue_, 11};
+        auto [ec, n] = co_await http::async_write(s->stream_, cont, as_tuple(use_awaitable));
+        (void)n;
+        if (ec || s->closed_) break;
+      }
+      if (!parser.is_done()) {
         auto [ec, n] =
             co_await http::async_read(s->stream_, s->buffer_, parser, as_tuple(use_awaitable));
         (void)n;
@@ -188,7 +211,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
       bool keep = req.keep_alive();
       reply r = s->state_.svc.handle(std::string(req.method_string()), std::string(req.target()),
                                      std::move(headers), std::move(req.body()));
-      latency_options lat = s->state_.svc.latency();
+      latency_options lat = r.latency;
 
       if (r.kind == reply::mode::stall) {
         // Never answer: wait until the peer goes away or the emulator stops.
@@ -219,6 +242,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
         res.keep_alive(keep);
         res.body() = std::move(r.body);
         res.prepare_payload();
+        s->finishing_ = true;
         auto [ec, n] = co_await http::async_write(s->stream_, res, as_tuple(use_awaitable));
         (void)n;
         if (ec || s->closed_) break;
@@ -266,6 +290,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
           if (ec || s->closed_) failed = true;
         }
         if (failed || r.truncate) break;
+        s->finishing_ = true;
         auto [ec, n] = co_await asio::async_write(s->stream_, http::make_chunk_last(),
                                                   as_tuple(use_awaitable));
         (void)n;
@@ -277,6 +302,11 @@ class session final : public session_base, public std::enable_shared_from_this<s
       }
     }
     s->do_close();
+    if (s->close_at_idle_) {
+      auto done = std::move(s->close_at_idle_);
+      s->close_at_idle_ = nullptr;
+      done(true);
+    }
   }
 
  private:
@@ -327,7 +357,9 @@ class session final : public session_base, public std::enable_shared_from_this<s
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;
   std::uint64_t id_ = 0;
-  bool idle_ = false;
+  bool idle_ = false;                        // waiting for the first byte of a request
+  bool finishing_ = false;                   // writing the last bytes of a response
+  std::function<void(bool)> close_at_idle_;  // close_idle_connections() waits for this
   bool closed_ = false;
 };
 
@@ -497,6 +529,8 @@ class emulator {
         continue;  // e.g. too many open files: keep serving
       }
       self->state_->connections.fetch_add(1);
+      boost::system::error_code opt_ec;
+      sock.set_option(detail::tcp::no_delay(true), opt_ec);  // small SSE chunks: no Nagle
       if (self->ssl_) {
         using stream_t = detail::beast::ssl_stream<detail::beast::tcp_stream>;
         self->start(std::make_shared<detail::session<stream_t>>(*self->state_, std::move(sock),

@@ -48,6 +48,7 @@ struct reply {
   std::vector<std::size_t> chunk_tokens;  ///< per_token latency weight of each chunk
   std::size_t tokens = 0;                 ///< per_token weight of a full body
   bool truncate = false;                  ///< stream: close after chunks, no last-chunk
+  latency_options latency{};              ///< as set when the request was read
 };
 
 enum class endpoint : int {
@@ -403,13 +404,14 @@ inline json::object thought_part(const std::string& text) {
 inline json::object unary_response(const generation& g) {
   json::array parts;
   if (!g.thought.empty()) parts.push_back(thought_part(g.thought));
-  if (g.answer && !g.text.empty()) {
+  bool show = g.answer && !g.text.empty() && g.finish != "SAFETY";
+  if (show) {
     auto p = text_part(g.text);
     if (!g.signature.empty()) p["thoughtSignature"] = g.signature;
     parts.push_back(std::move(p));
   }
   std::optional<std::size_t> cand;
-  if (g.answer && !g.text.empty()) cand = estimate_tokens(g.text);
+  if (show) cand = estimate_tokens(g.text);
   std::string_view finish = g.block_prompt ? "" : std::string_view(g.finish);
   return response_json(g, std::move(parts), finish,
                        usage_json(g.prompt_tokens, cand, g.thoughts_tokens));
@@ -576,6 +578,9 @@ class service {
   /// The whole request → reply step. `headers` are (name, value) pairs.
   reply handle(std::string_view verb, std::string_view target,
                std::vector<std::pair<std::string, std::string>> headers, std::string body) {
+    // Latency is sampled before the request is counted, so a test that waits for the
+    // counter and then changes the latency cannot affect this request.
+    latency_options lat = latency();
     requests_.fetch_add(1);
     std::string key_header;
     bool has_key_header = false;
@@ -587,6 +592,7 @@ class service {
       key_header = std::move(k);
     }
     reply r = route(verb, target, has_key_header, key_header, rec.body);
+    r.latency = lat;
     {
       std::lock_guard lk(mu_);
       last_ = std::move(rec);
@@ -734,10 +740,13 @@ class service {
       case endpoint::stream: {
         auto g = generate(ro, *m, flt.kind, key, f);
         if (!g) return std::move(*g.error);
-        r = (ep == endpoint::generate)
-                ? json_reply(unary_response(*g.value),
-                             g.value->thoughts_tokens + estimate_tokens(g.value->text))
-                : stream_reply(*g.value, f);
+        if (ep == endpoint::generate) {
+          r = json_reply(unary_response(*g.value),
+                         g.value->thoughts_tokens + estimate_tokens(g.value->text));
+          r.headers.emplace_back("X-Gemini-Service-Tier", "standard");
+        } else {
+          r = stream_reply(*g.value, f);
+        }
         break;
       }
       case endpoint::count_tokens:

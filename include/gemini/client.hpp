@@ -1,0 +1,668 @@
+// gemini-cxx — basic_client<Policies>: the host that composes the policy slots around a
+// transport (DESIGN.md §3).
+//
+// Threading: a client is used from one executor (a strand when the io_context runs on
+// several threads). Cancellation: every call honours the cancellation slot of the awaiting
+// coroutine (e.g. `asio::experimental::awaitable_operators` `||` with a timer, or
+// `asio::bind_cancellation_slot`), and completes with errc::cancelled.
+#pragma once
+
+#include <gemini/breaker/concept.hpp>
+#include <gemini/config.hpp>
+#include <gemini/error.hpp>
+#include <gemini/limit/concept.hpp>
+#include <gemini/policies.hpp>
+#include <gemini/retry/concept.hpp>
+#include <gemini/transport/concept.hpp>
+#include <gemini/transport/http.hpp>
+#include <gemini/wire/accumulator.hpp>
+#include <gemini/wire/error_body.hpp>
+#include <gemini/wire/json.hpp>
+#include <gemini/wire/sse.hpp>
+#include <gemini/wire/types.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <list>
+
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace gemini {
+inline namespace v1 {
+
+/// Called with each streamed chunk as it arrives (text parts are deltas).
+template <class F>
+concept chunk_handler = std::invocable<F&, const wire::generate_content_response&>;
+
+namespace detail {
+
+/// True when `s` is valid UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
+inline bool valid_utf8(std::string_view s) noexcept {
+  auto const* p = reinterpret_cast<const unsigned char*>(s.data());
+  auto const* end = p + s.size();
+  while (p < end) {
+    unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    int n;
+    std::uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (end - p <= n) return false;
+    for (int i = 1; i <= n; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    p += n + 1;
+  }
+  return true;
+}
+
+/// "models/x" for "x"; names that already carry a collection are kept.
+inline std::string model_path(std::string_view model) {
+  if (model.substr(0, 7) == "models/" || model.substr(0, 12) == "tunedModels/")
+    return std::string(model);
+  return "models/" + std::string(model);
+}
+
+/// True for an SSE payload that is a Google error object rather than a chunk.
+inline bool looks_like_error(std::string_view json) noexcept {
+  auto skip = [&](std::size_t i) {
+    while (i < json.size() && (json[i] == ' ' || json[i] == '\n' || json[i] == '\r' ||
+                               json[i] == '\t' || json[i] == '['))
+      ++i;
+    return i;
+  };
+  std::size_t i = skip(0);
+  if (i >= json.size() || json[i] != '{') return false;
+  i = skip(i + 1);
+  return json.substr(i, 7) == "\"error\"";
+}
+
+template <class Transport, class Cache, class Limit, class Breaker, class Retry, class Route,
+          class Budget, class Guard, class Observe, class Clock, class Sync>
+class client_impl {
+  static_assert(transport::transport_policy<Transport>,
+                "gemini: the `transport` slot needs `using slot = gemini::slot::transport;`, "
+                "request(http_request, attempt_limits) and open(...) returning awaitables "
+                "(see docs/client.md#transport)");
+  static_assert(declares_slot<Cache, slot::cache>,
+                "gemini: the `cache` slot type must declare `using slot = gemini::slot::cache;`");
+  static_assert(declares_slot<Limit, slot::limit>,
+                "gemini: the `limit` slot type must declare `using slot = gemini::slot::limit;`");
+  static_assert(none_policy<Limit> || limit::limit_policy<Limit>,
+                "gemini: the `limit` slot needs try_acquire(cost, now) -> grant, "
+                "release(cost, actual_tokens, now), pause_until(t) and options().max_queue / "
+                "max_wait (see docs/limit.md)");
+  static_assert(declares_slot<Breaker, slot::breaker>,
+                "gemini: the `breaker` slot type must declare `using slot = "
+                "gemini::slot::breaker;`");
+  static_assert(none_policy<Breaker> || breaker::breaker_policy<Breaker>,
+                "gemini: the `breaker` slot needs allow(now) -> bool, record(outcome, took, now) "
+                "and current(now) (see docs/breaker.md)");
+  static_assert(declares_slot<Retry, slot::retry>,
+                "gemini: the `retry` slot type must declare `using slot = gemini::slot::retry;`");
+  static_assert(none_policy<Retry> || retry::retry_policy<Retry>,
+                "gemini: the `retry` slot needs on_request(now) and on_failure(error, "
+                "retry_state&, now) -> decision (see docs/retry.md)");
+  static_assert(declares_slot<Route, slot::route>,
+                "gemini: the `route` slot type must declare `using slot = gemini::slot::route;`");
+  static_assert(declares_slot<Budget, slot::budget>,
+                "gemini: the `budget` slot type must declare `using slot = gemini::slot::budget;`");
+  static_assert(declares_slot<Guard, slot::guard>,
+                "gemini: the `guard` slot type must declare `using slot = gemini::slot::guard;`");
+  static_assert(declares_slot<Observe, slot::observe>,
+                "gemini: the `observe` slot type must declare `using slot = "
+                "gemini::slot::observe;`");
+  static_assert(declares_slot<Clock, slot::clock>,
+                "gemini: the `clock` slot type must declare `using slot = gemini::slot::clock;`");
+  static_assert(declares_slot<Sync, slot::sync>,
+                "gemini: the `sync` slot type must declare `using slot = gemini::slot::sync;`");
+
+ public:
+  using transport_type = Transport;
+  using executor_type = boost::asio::any_io_executor;
+
+  /// Builds the transport from the executor and its options. Configuration errors
+  /// (bad base URL, unreadable CA file) are reported by every call, never thrown.
+  template <class TransportOptions = transport::https_options>
+  explicit client_impl(executor_type ex,
+                       client_options opts = client_options::from_environment(),
+                       TransportOptions topts = {})
+      : ex_(ex), opts_(std::move(opts)), transport_(ex, topts) {
+    configure();
+  }
+
+  /// Access to the policy objects (configure them before the first call).
+  Limit& limiter() noexcept { return limit_; }
+  Breaker& circuit_breaker() noexcept { return breaker_; }
+  Retry& retry_policy() noexcept { return retry_; }
+  Clock& clock() noexcept { return clock_; }
+
+  const client_options& options() const noexcept { return opts_; }
+  executor_type get_executor() const noexcept { return ex_; }
+  Transport& transport() noexcept { return transport_; }
+
+  /// POST models/{model}:generateContent. A blocked prompt is a successful response
+  /// with blocked() true (HTTP 200 on the wire), not an error.
+  boost::asio::awaitable<result<wire::generate_content_response>> generate(
+      wire::generate_content_request req, call_options o = {}) {
+    auto body = encode(req);
+    if (!body) co_return std::move(body).error();
+    auto c = estimate(req, *body);
+    co_return co_await unary<wire::generate_content_response>(
+        "POST", method_target(o, "generateContent"), std::move(*body), o, c);
+  }
+
+  /// POST models/{model}:streamGenerateContent?alt=sse. `on_chunk` sees every chunk as it
+  /// arrives; the result is the assembled response (text concatenated, last usage).
+  /// On a failure after chunks were delivered, the error's `partial_text` holds the text
+  /// received so far; a stream that ends without a finishReason is errc::truncated_stream.
+  template <chunk_handler OnChunk>
+  boost::asio::awaitable<result<wire::generate_content_response>> stream(
+      wire::generate_content_request req, OnChunk on_chunk, call_options o = {}) {
+    auto body = encode(req);
+    if (!body) co_return std::move(body).error();
+    auto c = estimate(req, *body);
+    std::optional<gemini::error> failure;
+    try {
+      co_return co_await stream_impl(method_target(o, "streamGenerateContent") + "?alt=sse",
+                                     std::move(*body), std::move(on_chunk), o, c);
+    } catch (const boost::system::system_error& e) {
+      failure = from_exception(e);
+    }
+    co_return std::move(*failure);
+  }
+
+  /// POST models/{model}:countTokens.
+  boost::asio::awaitable<result<wire::count_tokens_response>> count_tokens(
+      wire::count_tokens_request req, call_options o = {}) {
+    co_return co_await unary<wire::count_tokens_response>(
+        "POST", method_target(o, "countTokens"), wire::serialize(req), o);
+  }
+
+  /// POST models/{model}:embedContent.
+  boost::asio::awaitable<result<wire::embed_content_response>> embed(
+      wire::embed_content_request req, call_options o = {}) {
+    co_return co_await unary<wire::embed_content_response>(
+        "POST", method_target(o, "embedContent"), wire::serialize(req), o);
+  }
+
+  /// POST models/{model}:batchEmbedContents. Requests without a model get this call's.
+  boost::asio::awaitable<result<wire::batch_embed_contents_response>> batch_embed(
+      wire::batch_embed_contents_request req, call_options o = {}) {
+    for (auto& r : req.requests)
+      if (r.model.empty()) r.model = model_path(model_of(o));
+    co_return co_await unary<wire::batch_embed_contents_response>(
+        "POST", method_target(o, "batchEmbedContents"), wire::serialize(req), o);
+  }
+
+  /// GET models?pageSize=&pageToken=.
+  boost::asio::awaitable<result<wire::list_models_response>> list_models(
+      int page_size = 0, std::string page_token = {}, call_options o = {}) {
+    std::string target = base_.path + "/models";
+    char sep = '?';
+    if (page_size > 0) {
+      target += "?pageSize=" + std::to_string(page_size);
+      sep = '&';
+    }
+    if (!page_token.empty()) target += sep + std::string("pageToken=") + url_encode(page_token);
+    co_return co_await unary<wire::list_models_response>("GET", std::move(target), {}, o);
+  }
+
+  /// GET models/{model}.
+  boost::asio::awaitable<result<wire::model_info>> get_model(std::string model,
+                                                             call_options o = {}) {
+    co_return co_await unary<wire::model_info>("GET", base_.path + "/" + model_path(model), {},
+                                               o);
+  }
+
+ private:
+  void configure() {
+    auto b = transport::parse_base_url(opts_.base_url);
+    if (!b)
+      config_error_ = std::move(b).error();
+    else
+      base_ = std::move(*b);
+    if (!config_error_ && opts_.model.empty())
+      config_error_ = gemini::error(errc::bad_configuration, "client_options::model is empty");
+    if constexpr (requires(Transport& t) { t.configuration_error(); }) {
+      if (!config_error_ && transport_.configuration_error())
+        config_error_ = *transport_.configuration_error();
+    }
+  }
+
+  const std::string& model_of(const call_options& o) const {
+    return o.model.empty() ? opts_.model : o.model;
+  }
+
+  std::string method_target(const call_options& o, std::string_view method) const {
+    std::string t = base_.path;
+    t += '/';
+    t += model_path(model_of(o));
+    t += ':';
+    t += method;
+    return t;
+  }
+
+  static std::string url_encode(std::string_view s) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+          c == '-' || c == '_' || c == '.' || c == '~') {
+        out += static_cast<char>(c);
+      } else {
+        out += '%';
+        out += hex[c >> 4];
+        out += hex[c & 15];
+      }
+    }
+    return out;
+  }
+
+  /// Validates and serializes a generate request.
+  result<std::string> encode(const wire::generate_content_request& req) const {
+    if (req.contents.empty())
+      return gemini::error(errc::invalid_argument, "generate request has no contents");
+    auto check = [](const wire::content& c, std::size_t i) -> std::optional<gemini::error> {
+      for (std::size_t k = 0; k < c.parts.size(); ++k)
+        if (c.parts[k].text && !valid_utf8(*c.parts[k].text))
+          return gemini::error(errc::invalid_utf8, "contents[" + std::to_string(i) +
+                                                       "].parts[" + std::to_string(k) +
+                                                       "].text is not valid UTF-8");
+      return std::nullopt;
+    };
+    for (std::size_t i = 0; i < req.contents.size(); ++i)
+      if (auto e = check(req.contents[i], i)) return std::move(*e);
+    if (req.system_instruction)
+      if (auto e = check(*req.system_instruction, 0)) {
+        e->message = "system instruction: " + e->message;
+        return std::move(*e);
+      }
+    std::string body = wire::serialize(req);
+    if (body.size() > opts_.max_request_bytes)
+      return gemini::error(errc::payload_too_large,
+                           "request body is " + std::to_string(body.size()) +
+                               " bytes, over client_options::max_request_bytes (" +
+                               std::to_string(opts_.max_request_bytes) + ")");
+    return body;
+  }
+
+  transport::http_request make_request(const std::string& method, const std::string& target,
+                                       const std::string& body) const {
+    transport::http_request r;
+    r.origin = base_.origin;
+    r.method = method;
+    r.target = target;
+    r.body = body;
+    r.headers.reserve(2);
+    if (!opts_.key.empty()) r.headers.push_back({"x-goog-api-key", opts_.key.reveal()});
+    r.headers.push_back({"x-goog-api-client", "gemini-cxx/0.1"});
+    return r;
+  }
+
+  transport::attempt_limits limits(const call_options& o) const {
+    auto now = transport::clock_type::now();
+    auto total = o.timeout.count() > 0 ? o.timeout : opts_.timeout;
+    transport::attempt_limits l;
+    l.deadline = std::min(o.deadline, now + total);
+    l.timeout = o.attempt_timeout.count() > 0 ? o.attempt_timeout : opts_.attempt_timeout;
+    return l;
+  }
+
+  static gemini::error from_exception(const boost::system::system_error& e) {
+    if (e.code() == boost::asio::error::operation_aborted)
+      return gemini::error(errc::cancelled, "the call was cancelled");
+    return gemini::error(errc::transport, e.what());
+  }
+
+  // ---- the pipeline (DESIGN.md §3): breaker → limit → transport → learn → retry ----------
+
+  /// One call's pipeline state, owned by the calling coroutine's frame.
+  struct call_state {
+    transport::attempt_limits limits;
+    retry::retry_state retry;
+    limit::cost cost;
+    gemini::priority prio = gemini::priority::normal;
+  };
+
+  call_state begin_call(const call_options& o, limit::cost c) {
+    call_state cs;
+    cs.limits = limits(o);
+    cs.retry.deadline = cs.limits.deadline;
+    cs.cost = c;
+    cs.prio = o.priority;
+    if constexpr (!none_policy<Retry>) retry_.on_request(clock_.now());
+    return cs;
+  }
+
+  /// Rough prompt estimate (4 bytes a token) + the output the request may produce.
+  static limit::cost estimate(const wire::generate_content_request& req, const std::string& body) {
+    std::int64_t out = 1024;
+    if (req.generation_config && req.generation_config->max_output_tokens)
+      out = *req.generation_config->max_output_tokens;
+    return limit::cost{static_cast<std::int64_t>(body.size() / 4) + out};
+  }
+
+  /// Checks that may refuse an attempt without any network: deadline, breaker.
+  std::optional<gemini::error> precheck(const call_state& cs) {
+    if (transport::clock_type::now() >= cs.limits.deadline)
+      return gemini::error(errc::deadline_exceeded, "the call's deadline passed");
+    if constexpr (!none_policy<Breaker>) {
+      if (!breaker_.allow(clock_.now()))
+        return gemini::error(errc::circuit_open,
+                             "circuit breaker open for " + base_.origin.host_port());
+    }
+    return std::nullopt;
+  }
+
+  /// After an attempt: the breaker, the limiter and the retry budget learn the outcome.
+  void learn(const call_state& cs, const gemini::error* err, std::int64_t used_tokens,
+             typename Clock::time_point started) {
+    auto now = clock_.now();
+    if constexpr (!none_policy<Breaker>)
+      breaker_.record(err ? breaker::judge(*err) : breaker::outcome::success, now - started, now);
+    if constexpr (!none_policy<Limit>) {
+      limit_.release(cs.cost, err ? cs.cost.tokens : used_tokens, now);
+      if (err && err->code == condition::throttled && err->retry_delay)
+        limit_.pause_until(now + *err->retry_delay);
+    }
+    (void)cs, (void)err, (void)used_tokens, (void)started, (void)now;
+  }
+
+  /// Asks the retry policy; sleeps the back-off when it says retry. False: give up.
+  boost::asio::awaitable<bool> again(call_state& cs, const gemini::error& err) {
+    if constexpr (none_policy<Retry>) {
+      co_return false;
+    } else {
+      auto d = retry_.on_failure(err, cs.retry, clock_.now());
+      if (d.action != retry::action::retry) co_return false;
+      co_return co_await sleep_for(d.delay);
+    }
+  }
+
+  /// Waits `d` (virtually, when the clock policy is a manual clock). False when cancelled.
+  boost::asio::awaitable<bool> sleep_for(std::chrono::milliseconds d) {
+    if constexpr (requires(Clock& c) { c.advance(d); }) {
+      clock_.advance(d);
+      co_return true;
+    } else {
+      boost::asio::steady_timer t(ex_, d);
+      auto [ec] = co_await t.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+      co_return !ec;
+    }
+  }
+
+  // Callers waiting for the limiter: higher priority first, FIFO within a priority.
+  struct limit_waiter {
+    int prio;
+    boost::asio::steady_timer* timer;
+    bool woken = false;
+  };
+
+  void wake_head() {
+    if (!waiters_.empty()) {
+      waiters_.front().woken = true;
+      waiters_.front().timer->cancel();
+    }
+  }
+
+  /// Acquires the limiter for one attempt, waiting asynchronously when it says "not yet".
+  boost::asio::awaitable<std::optional<gemini::error>> acquire_limit(call_state& cs) {
+    if (waiters_.empty()) {
+      if (limit_.try_acquire(cs.cost, clock_.now()).granted) co_return std::nullopt;
+    }
+    auto const& lo = limit_.options();
+    if (waiters_.size() >= lo.max_queue)
+      co_return gemini::error(errc::rate_limited, "the limiter's queue is full (" +
+                                                      std::to_string(lo.max_queue) + " waiting)");
+    auto give_up_at = std::min(cs.limits.deadline, transport::clock_type::now() + lo.max_wait);
+    boost::asio::steady_timer timer(ex_);
+    auto pos = waiters_.begin();
+    while (pos != waiters_.end() && pos->prio >= static_cast<int>(cs.prio)) ++pos;
+    auto me = waiters_.insert(pos, limit_waiter{static_cast<int>(cs.prio), &timer});
+    std::optional<gemini::error> out;
+    for (;;) {
+      auto now = clock_.now();
+      limit::grant g{false, Clock::time_point::max()};
+      if (me == waiters_.begin()) {
+        g = limit_.try_acquire(cs.cost, now);
+        if (g.granted) break;
+      }
+      auto real_now = transport::clock_type::now();
+      if (real_now >= give_up_at) {
+        out = gemini::error(give_up_at == cs.limits.deadline ? errc::deadline_exceeded
+                                                              : errc::rate_limited,
+                            "waited for the rate limiter until the limit");
+        break;
+      }
+      // Sleep until the limiter's answer (translated to real time) or until woken.
+      auto until = give_up_at;
+      if (g.when != Clock::time_point::max()) {
+        if constexpr (requires(Clock& c) { c.advance(g.when - now); }) {
+          clock_.advance(g.when - now);  // virtual time: no real wait
+          continue;
+        } else {
+          until = std::min(until, real_now + (g.when - now));
+        }
+      }
+      me->woken = false;
+      timer.expires_at(until);
+      auto [ec] = co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+      if (ec && !me->woken) {
+        out = gemini::error(errc::cancelled, "cancelled while waiting for the rate limiter");
+        break;
+      }
+    }
+    bool was_head = me == waiters_.begin();
+    waiters_.erase(me);
+    if (was_head) wake_head();
+    co_return out;
+  }
+
+  template <class T>
+  static std::int64_t used_tokens(const T& value, const limit::cost& reserved) {
+    if constexpr (requires { value.usage.total_token_count; })
+      return value.usage.total_token_count;
+    else
+      return reserved.tokens;
+  }
+
+  template <class T>
+  boost::asio::awaitable<result<T>> unary(std::string method, std::string target,
+                                          std::string body, call_options o,
+                                          std::optional<limit::cost> c = std::nullopt) {
+    if (config_error_) co_return *config_error_;
+    if (!c) c = limit::cost{static_cast<std::int64_t>(body.size() / 4)};
+    call_state cs = begin_call(o, *c);
+    std::optional<gemini::error> failure;
+    try {
+      for (;;) {
+        ++cs.retry.attempts;
+        if (auto e = precheck(cs)) co_return std::move(*e);
+        if constexpr (!none_policy<Limit>) {
+          auto e = co_await acquire_limit(cs);
+          if (e) co_return std::move(*e);
+        }
+        auto started = clock_.now();
+        auto r = co_await attempt<T>(method, target, body, cs.limits);
+        if constexpr (!none_policy<Limit>) wake_head();
+        if (r) {
+          learn(cs, nullptr, used_tokens(*r, cs.cost), started);
+          co_return r;
+        }
+        learn(cs, &r.error(), 0, started);
+        bool retry_it = co_await again(cs, r.error());
+        if (!retry_it) co_return r;
+      }
+    } catch (const boost::system::system_error& e) {
+      failure = from_exception(e);
+    }
+    co_return std::move(*failure);
+  }
+
+  /// One attempt of a unary call: send, map the status, parse.
+  template <class T>
+  boost::asio::awaitable<result<T>> attempt(const std::string& method, const std::string& target,
+                                            const std::string& body,
+                                            transport::attempt_limits lim) {
+    auto resp = co_await transport_.request(make_request(method, target, body), lim);
+    if (!resp) co_return std::move(resp).error();
+    if (resp->status / 100 != 2) co_return wire::parse_error_body(resp->status, resp->body);
+    auto parsed = wire::parse<T>(resp->body);
+    if (!parsed) {
+      auto e = std::move(parsed).error();
+      e.message = "response body: " + e.message;
+      e.code = errc::malformed_response;
+      e.http_status = resp->status;
+      co_return e;
+    }
+    co_return std::move(*parsed);
+  }
+
+  /// Streaming: the pipeline applies until the first chunk reaches the caller; after
+  /// that an error ends the call (with the partial text).
+  template <class OnChunk>
+  boost::asio::awaitable<result<wire::generate_content_response>> stream_impl(
+      std::string target, std::string body, OnChunk on_chunk, call_options o, limit::cost c) {
+    if (config_error_) co_return *config_error_;
+    call_state cs = begin_call(o, c);
+    for (;;) {
+      ++cs.retry.attempts;
+      if (auto e = precheck(cs)) co_return std::move(*e);
+      if constexpr (!none_policy<Limit>) {
+        auto e = co_await acquire_limit(cs);
+        if (e) co_return std::move(*e);
+      }
+      auto started = clock_.now();
+      bool delivered = false;
+      auto r = co_await stream_attempt(target, body, on_chunk, cs.limits, delivered);
+      if constexpr (!none_policy<Limit>) wake_head();
+      if (r) {
+        learn(cs, nullptr, r->usage.total_token_count, started);
+        co_return r;
+      }
+      learn(cs, &r.error(), 0, started);
+      if (delivered) co_return r;
+      bool retry_it = co_await again(cs, r.error());
+      if (!retry_it) co_return r;
+    }
+  }
+
+  template <class OnChunk>
+  boost::asio::awaitable<result<wire::generate_content_response>> stream_attempt(
+      const std::string& target, const std::string& body, OnChunk& on_chunk,
+      transport::attempt_limits lim, bool& delivered) {
+    auto s = co_await transport_.open(make_request("POST", target, body), lim);
+    if (!s) co_return std::move(s).error();
+    std::string buf;
+    if (s->status() / 100 != 2) {
+      for (;;) {
+        auto n = co_await s->read_some(buf);
+        if (!n || *n == 0) break;
+      }
+      co_return wire::parse_error_body(s->status(), buf);
+    }
+    wire::sse_parser parser;
+    wire::sse_event ev;
+    wire::response_accumulator acc;
+    auto fail = [&](gemini::error e) {
+      e.partial_text = acc.response().text();
+      return e;
+    };
+    // Delivers every complete event; an error event ends the stream.
+    auto drain = [&]() -> std::optional<gemini::error> {
+      while (parser.next(ev)) {
+        if (ev.raw_json || looks_like_error(ev.data)) {
+          auto e = wire::parse_error_body(0, ev.data);
+          if (!e.message.empty() || e.http_status != 0) return fail(std::move(e));
+        }
+        auto chunk = wire::parse<wire::generate_content_response>(ev.data);
+        if (!chunk) {
+          auto e = std::move(chunk).error();
+          e.code = errc::malformed_response;
+          e.message = "stream event: " + e.message;
+          return fail(std::move(e));
+        }
+        delivered = true;
+        on_chunk(std::as_const(*chunk));
+        acc.add(std::move(*chunk));
+      }
+      return std::nullopt;
+    };
+    for (;;) {
+      buf.clear();
+      auto n = co_await s->read_some(buf);
+      if (!n) co_return fail(std::move(n).error());
+      if (*n == 0) break;
+      if (auto fed = parser.feed(buf); !fed) co_return fail(std::move(fed).error());
+      if (auto e = drain()) co_return std::move(*e);
+    }
+    if (auto fin = parser.finish(); !fin) co_return fail(std::move(fin).error());
+    if (auto e = drain()) co_return std::move(*e);
+    if (!acc.finished())
+      co_return fail(gemini::error(errc::truncated_stream,
+                                   "the stream ended without a finishReason"));
+    co_return acc.take();
+  }
+
+  executor_type ex_;
+  client_options opts_;
+  Transport transport_;
+  transport::base_url base_;
+  std::optional<gemini::error> config_error_;
+  [[no_unique_address]] Cache cache_;
+  [[no_unique_address]] Limit limit_;
+  [[no_unique_address]] Breaker breaker_;
+  [[no_unique_address]] Retry retry_;
+  [[no_unique_address]] Route route_;
+  [[no_unique_address]] Budget budget_;
+  [[no_unique_address]] Guard guard_;
+  [[no_unique_address]] Observe observe_;
+  [[no_unique_address]] Clock clock_;
+  [[no_unique_address]] Sync sync_;
+  struct no_waiters {};
+  // The limiter's wait queue exists only when the limit slot is used.
+  [[no_unique_address]] std::conditional_t<none_policy<Limit>, no_waiters,
+                                           std::list<limit_waiter>> waiters_;
+};
+
+}  // namespace detail
+
+/// The client type for a policy bundle. Bundles with the same choices share one type.
+template <class Policies = policies::defaults>
+using basic_client =
+    detail::client_impl<typename Policies::transport, typename Policies::cache,
+                        typename Policies::limit, typename Policies::breaker,
+                        typename Policies::retry, typename Policies::route,
+                        typename Policies::budget, typename Policies::guard,
+                        typename Policies::observe, typename Policies::clock,
+                        typename Policies::sync>;
+
+/// The default client: HTTPS transport, every other slot a no-op.
+using client = basic_client<>;
+
+}  // namespace v1
+}  // namespace gemini

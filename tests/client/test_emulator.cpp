@@ -1,0 +1,313 @@
+// The real client (Beast transport) against the emulator over loopback.
+#include <gemini/client.hpp>
+#include <gemini/sync_client.hpp>
+#include <gemini/testing/emulator.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <catch2/catch.hpp>
+
+namespace asio = boost::asio;
+using namespace gemini;
+using gemini::testing::emulator;
+using gemini::testing::emulator_options;
+using gemini::testing::fault;
+using gemini::testing::fault_kind;
+
+namespace {
+
+template <class T>
+asio::awaitable<void> store(asio::awaitable<T> op, std::optional<T>* out) {
+  out->emplace(co_await std::move(op));
+}
+
+template <class T>
+T run(asio::io_context& ioc, asio::awaitable<T> op) {
+  std::optional<T> out;
+  asio::co_spawn(ioc, store(std::move(op), &out), [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  });
+  ioc.restart();
+  ioc.run();
+  REQUIRE(out);
+  return std::move(*out);
+}
+
+client_options options_for(const emulator& emu, std::string key = "test-key") {
+  client_options o;
+  o.key = api_key(std::move(key));
+  o.base_url = emu.base_url() + "/v1beta";
+  o.model = "gemini-2.5-flash";
+  o.timeout = std::chrono::seconds(20);
+  o.attempt_timeout = std::chrono::seconds(10);
+  return o;
+}
+
+wire::generate_content_request ask(std::string text) {
+  wire::generate_content_request r;
+  r.contents.push_back(wire::content::user(std::move(text)));
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("every endpoint works against the emulator", "[client][emulator]") {
+  emulator emu;
+  asio::io_context ioc;
+  client c(ioc.get_executor(), options_for(emu));
+
+  auto g = run(ioc, c.generate(ask("Tell me about pools")));
+  REQUIRE(g);
+  CHECK_FALSE(g->text().empty());
+  CHECK(g->usage.prompt_token_count > 0);
+  CHECK(g->usage.total_token_count >= g->usage.prompt_token_count);
+
+  auto g2 = run(ioc, c.generate(ask("Tell me about pools")));
+  REQUIRE(g2);
+  CHECK(g2->text() == g->text());  // deterministic emulator
+
+  std::string streamed;
+  int chunks = 0;
+  auto s = run(ioc, c.stream(ask("Tell me about pools"), [&](const wire::generate_content_response& ch) {
+    streamed += ch.text();
+    ++chunks;
+  }));
+  REQUIRE(s);
+  CHECK(chunks >= 2);
+  CHECK(streamed == s->text());
+  CHECK(s->usage.total_token_count > 0);
+
+  wire::count_tokens_request ct;
+  ct.contents.push_back(wire::content::user("count these tokens please"));
+  auto n = run(ioc, c.count_tokens(ct));
+  REQUIRE(n);
+  CHECK(n->total_tokens > 0);
+
+  wire::embed_content_request er;
+  er.content = wire::content::user("embed me");
+  call_options eo;
+  eo.model = "gemini-embedding-001";
+  auto e = run(ioc, c.embed(er, eo));
+  REQUIRE(e);
+  CHECK_FALSE(e->embedding.values.empty());
+
+  wire::batch_embed_contents_request br;
+  br.requests.push_back(er);
+  br.requests.push_back(er);
+  auto b = run(ioc, c.batch_embed(br, eo));
+  REQUIRE(b);
+  CHECK(b->embeddings.size() == 2);
+
+  auto models = run(ioc, c.list_models());
+  REQUIRE(models);
+  CHECK_FALSE(models->models.empty());
+  auto m = run(ioc, c.get_model("gemini-2.5-flash"));
+  REQUIRE(m);
+  CHECK(m->name == "models/gemini-2.5-flash");
+  auto missing = run(ioc, c.get_model("no-such-model"));
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == errc::not_found);
+
+  // All of that went over a single kept-alive connection.
+  CHECK(emu.connections() == 1);
+  CHECK(c.transport().stats().connections_opened == 1);
+}
+
+TEST_CASE("a wrong API key is unauthenticated", "[client][emulator]") {
+  emulator emu;
+  asio::io_context ioc;
+  client c(ioc.get_executor(), options_for(emu, "wrong-key"));
+  auto r = run(ioc, c.generate(ask("hi")));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::unauthenticated);
+  CHECK(r.error().what().find("wrong-key") == std::string::npos);
+}
+
+TEST_CASE("every emulator fault surfaces as the right error", "[client][emulator]") {
+  emulator emu;
+  asio::io_context ioc;
+  auto opts = options_for(emu);
+  opts.attempt_timeout = std::chrono::milliseconds(300);
+  client c(ioc.get_executor(), opts);
+  struct expectation {
+    fault_kind kind;
+    errc code;
+  };
+  for (auto [kind, code] : {expectation{fault_kind::http_429_per_minute, errc::rate_limited},
+                            expectation{fault_kind::http_429_per_day, errc::quota_exhausted},
+                            expectation{fault_kind::http_400, errc::invalid_argument},
+                            expectation{fault_kind::http_403, errc::permission_denied},
+                            expectation{fault_kind::http_404, errc::not_found},
+                            expectation{fault_kind::http_500, errc::internal},
+                            expectation{fault_kind::http_503, errc::unavailable},
+                            expectation{fault_kind::http_504, errc::upstream_timeout},
+                            expectation{fault_kind::reset_before_response, errc::transport},
+                            expectation{fault_kind::cut_mid_stream, errc::transport},
+                            expectation{fault_kind::stall_first_byte, errc::upstream_timeout},
+                            expectation{fault_kind::malformed_json, errc::malformed_response}}) {
+    INFO("fault " << to_string(kind));
+    emu.push_fault(kind);
+    // A reset on a reused keep-alive connection before any response byte looks exactly
+    // like a server closing an idle connection: the transport re-sends once on a fresh
+    // connection. A second reset must surface.
+    if (kind == fault_kind::reset_before_response) emu.push_fault(kind);
+    auto r = run(ioc, c.generate(ask("fault please")));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == code);
+    if (kind == fault_kind::http_429_per_minute) {
+      CHECK(r.error().retry_delay.has_value());
+      CHECK_FALSE(r.error().quota.empty());
+    }
+  }
+  SECTION("one reset on a reused connection is re-sent transparently") {
+    REQUIRE(run(ioc, c.generate(ask("warm the pool"))));
+    auto before = c.transport().stats().transparent_resends;
+    emu.push_fault(fault_kind::reset_before_response);
+    REQUIRE(run(ioc, c.generate(ask("reset once"))));
+    CHECK(c.transport().stats().transparent_resends == before + 1);
+  }
+  SECTION("safety and MAX_TOKENS are successful responses with the reason") {
+    emu.push_fault(fault_kind::safety_block_prompt);
+    auto blocked = run(ioc, c.generate(ask("x")));
+    REQUIRE(blocked);
+    CHECK(blocked->blocked());
+    emu.push_fault(fault_kind::safety_finish);
+    auto safety = run(ioc, c.generate(ask("x")));
+    REQUIRE(safety);
+    CHECK(safety->finish() == wire::finish_reason::safety);
+    emu.push_fault(fault_kind::max_tokens);
+    auto max = run(ioc, c.generate(ask("x")));
+    REQUIRE(max);
+    CHECK(max->finish() == wire::finish_reason::max_tokens);
+  }
+}
+
+TEST_CASE("a stream cut mid-way keeps the partial text", "[client][emulator]") {
+  emulator emu;
+  asio::io_context ioc;
+  client c(ioc.get_executor(), options_for(emu));
+  emu.push_fault(fault_kind::cut_mid_stream);
+  std::string seen;
+  auto r = run(ioc, c.stream(ask("a long story please"), [&](const wire::generate_content_response& ch) {
+    seen += ch.text();
+  }));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::truncated_stream);
+  CHECK_FALSE(seen.empty());
+  CHECK(r.error().partial_text == seen);
+}
+
+TEST_CASE("connections closed by the server while idle are detected", "[client][emulator]") {
+  emulator emu;
+  asio::io_context ioc;
+  client c(ioc.get_executor(), options_for(emu));
+  REQUIRE(run(ioc, c.generate(ask("one"))));
+  CHECK(c.transport().idle_connections() == 1);
+  emu.close_idle_connections();
+  auto r = run(ioc, c.generate(ask("two")));
+  REQUIRE(r);
+  CHECK(emu.connections() == 2);
+  auto const& st = c.transport().stats();
+  // Either noticed before use, or re-sent once transparently after a failed write/read.
+  CHECK(st.stale_connections_dropped + st.transparent_resends == 1);
+}
+
+TEST_CASE("cancellation and deadlines end calls that hang", "[client][emulator]") {
+  emulator emu;
+  asio::io_context ioc;
+  auto opts = options_for(emu);
+  client c(ioc.get_executor(), opts);
+  SECTION("deadline") {
+    emu.push_fault(fault_kind::stall_first_byte);
+    call_options o;
+    o.timeout = std::chrono::milliseconds(200);
+    auto r = run(ioc, c.generate(ask("stall"), o));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::deadline_exceeded);
+  }
+  SECTION("cancellation slot") {
+    emu.push_fault(fault_kind::stall_first_byte);
+    asio::cancellation_signal cancel;
+    asio::steady_timer t(ioc, std::chrono::milliseconds(50));
+    t.async_wait([&](boost::system::error_code) { cancel.emit(asio::cancellation_type::terminal); });
+    std::optional<result<wire::generate_content_response>> out;
+    asio::co_spawn(ioc, store(c.generate(ask("stall")), &out),
+                   asio::bind_cancellation_slot(cancel.slot(), [](std::exception_ptr e) {
+                     if (e) std::rethrow_exception(e);
+                   }));
+    ioc.run();
+    REQUIRE(out);
+    REQUIRE_FALSE(*out);
+    CHECK(out->error().code == errc::cancelled);
+    // The cancelled connection was closed, not pooled.
+    CHECK(c.transport().idle_connections() == 0);
+    auto after = run(ioc, c.generate(ask("after")));
+    CHECK(after);
+  }
+}
+
+TEST_CASE("100 concurrent requests on one client", "[client][emulator]") {
+  emulator emu;
+  asio::io_context ioc;
+  client c(ioc.get_executor(), options_for(emu));
+  std::vector<std::optional<result<wire::generate_content_response>>> out(100);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    asio::co_spawn(ioc, store(c.generate(ask("request " + std::to_string(i))), &out[i]),
+                   [](std::exception_ptr e) {
+                     if (e) std::rethrow_exception(e);
+                   });
+  ioc.run();
+  std::size_t ok = 0;
+  for (auto& r : out) ok += (r && *r) ? 1 : 0;
+  CHECK(ok == 100);
+  CHECK(emu.requests() == 100);
+  CHECK(emu.connections() <= c.transport().options().pool.max_connections_per_origin);
+}
+
+TEST_CASE("TLS: trusted CA succeeds, untrusted and wrong host fail", "[client][emulator][tls]") {
+  emulator_options eo;
+  eo.tls = true;
+  emulator emu(eo);
+  asio::io_context ioc;
+  SECTION("trusted") {
+    transport::https_options t;
+    t.tls.ca_pem = emu.ca_certificate_pem();
+    client c(ioc.get_executor(), options_for(emu), t);
+    auto r = run(ioc, c.generate(ask("over TLS")));
+    REQUIRE(r);
+    CHECK_FALSE(r->text().empty());
+  }
+  SECTION("untrusted") {
+    client c(ioc.get_executor(), options_for(emu));
+    auto r = run(ioc, c.generate(ask("over TLS")));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::tls);
+  }
+  SECTION("host-name mismatch") {
+    emulator_options other;
+    other.tls = true;
+    other.tls_host = "example.com";  // certificate for another name
+    emulator wrong(other);
+    transport::https_options t;
+    t.tls.ca_pem = wrong.ca_certificate_pem();
+    client c(ioc.get_executor(), options_for(wrong), t);
+    auto r = run(ioc, c.generate(ask("over TLS")));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::tls);
+  }
+}
+
+TEST_CASE("sync_client works without the caller running Asio", "[client][emulator]") {
+  emulator emu;
+  sync_client c(options_for(emu));
+  auto r = c.generate(ask("blocking"));
+  REQUIRE(r);
+  CHECK_FALSE(r->text().empty());
+  auto again = c.generate(ask("blocking again"));
+  REQUIRE(again);
+  CHECK(emu.connections() == 1);
+}
