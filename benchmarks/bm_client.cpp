@@ -33,8 +33,9 @@ gemini::wire::generate_content_request prompt() {
 }
 
 asio::awaitable<void> client_worker(gemini::client* c, std::size_t* failures) {
+  const auto req = prompt();
   for (int i = 0; i < requests_per_worker; ++i) {
-    auto r = co_await c->generate(prompt());
+    auto r = co_await c->generate(req);  // a named argument (docs/decisions/0004)
     if (!r) ++*failures;
   }
 }

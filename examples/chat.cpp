@@ -27,9 +27,10 @@ namespace {
 
 asio::awaitable<void> answer(gemini::client& client, gemini::wire::generate_content_request req,
                              std::optional<gemini::result<generate_content_response>>* out) {
-  auto r = co_await client.stream(std::move(req), [](const generate_content_response& chunk) {
-    std::cout << chunk.text() << std::flush;
-  });
+  // Arguments of a co_await expression are named values, never temporaries: GCC 12
+  // mis-destroys temporaries that live across a suspension (docs/decisions/0004).
+  auto print = [](const generate_content_response& chunk) { std::cout << chunk.text() << std::flush; };
+  auto r = co_await client.stream(std::move(req), print);
   out->emplace(std::move(r));
 }
 

@@ -28,6 +28,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <list>
+#include <memory>
 
 #include <string>
 #include <type_traits>
@@ -41,6 +42,27 @@ template <class F>
 concept chunk_handler = std::invocable<F&, const wire::generate_content_response&>;
 
 namespace detail {
+
+/// A move-only, type-erased chunk handler (one allocation per streaming call).
+class chunk_callback {
+ public:
+  template <class F>
+  explicit chunk_callback(F f) : impl_(std::make_unique<holder<F>>(std::move(f))) {}
+  void operator()(const wire::generate_content_response& chunk) { impl_->call(chunk); }
+
+ private:
+  struct base {
+    virtual ~base() = default;
+    virtual void call(const wire::generate_content_response&) = 0;
+  };
+  template <class F>
+  struct holder final : base {
+    explicit holder(F f) : fn(std::move(f)) {}
+    void call(const wire::generate_content_response& chunk) override { fn(chunk); }
+    F fn;
+  };
+  std::unique_ptr<base> impl_;
+};
 
 /// True when `s` is valid UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
 inline bool valid_utf8(std::string_view s) noexcept {
@@ -164,63 +186,90 @@ class client_impl {
   executor_type get_executor() const noexcept { return ex_; }
   Transport& transport() noexcept { return transport_; }
 
+  // The asynchronous API has no default arguments: GCC 12 mis-destroys temporaries that
+  // live across a co_await (default arguments included), so every call form is an
+  // overload that builds its defaults inside the library. Callers on GCC 12 pass named
+  // values (`co_await c.generate(std::move(req))`), see docs/decisions/0004.
+
   /// POST models/{model}:generateContent. A blocked prompt is a successful response
   /// with blocked() true (HTTP 200 on the wire), not an error.
   boost::asio::awaitable<result<wire::generate_content_response>> generate(
-      wire::generate_content_request req, call_options o = {}) {
-    auto body = encode(req);
-    if (!body) co_return std::move(body).error();
-    auto c = estimate(req, *body);
-    co_return co_await unary<wire::generate_content_response>(
-        "POST", method_target(o, "generateContent"), std::move(*body), o, c);
+      wire::generate_content_request req) {
+    return do_generate(std::move(req), call_options{});
+  }
+  boost::asio::awaitable<result<wire::generate_content_response>> generate(
+      wire::generate_content_request req, call_options o) {
+    return do_generate(std::move(req), std::move(o));
   }
 
   /// POST models/{model}:streamGenerateContent?alt=sse. `on_chunk` sees every chunk as it
   /// arrives; the result is the assembled response (text concatenated, last usage).
   /// On a failure after chunks were delivered, the error's `partial_text` holds the text
   /// received so far; a stream that ends without a finishReason is errc::truncated_stream.
+  /// The handler is type-erased (one allocation a call), so one coroutine body serves every
+  /// handler type and move-only handlers work.
   template <chunk_handler OnChunk>
   boost::asio::awaitable<result<wire::generate_content_response>> stream(
-      wire::generate_content_request req, OnChunk on_chunk, call_options o = {}) {
-    auto body = encode(req);
-    if (!body) co_return std::move(body).error();
-    auto c = estimate(req, *body);
-    std::optional<gemini::error> failure;
-    try {
-      co_return co_await stream_impl(method_target(o, "streamGenerateContent") + "?alt=sse",
-                                     std::move(*body), std::move(on_chunk), o, c);
-    } catch (const boost::system::system_error& e) {
-      failure = from_exception(e);
-    }
-    co_return std::move(*failure);
+      wire::generate_content_request req, OnChunk on_chunk) {
+    return do_stream(std::move(req), detail::chunk_callback(std::move(on_chunk)), call_options{});
+  }
+  template <chunk_handler OnChunk>
+  boost::asio::awaitable<result<wire::generate_content_response>> stream(
+      wire::generate_content_request req, OnChunk on_chunk, call_options o) {
+    return do_stream(std::move(req), detail::chunk_callback(std::move(on_chunk)), std::move(o));
   }
 
   /// POST models/{model}:countTokens.
   boost::asio::awaitable<result<wire::count_tokens_response>> count_tokens(
-      wire::count_tokens_request req, call_options o = {}) {
-    co_return co_await unary<wire::count_tokens_response>(
-        "POST", method_target(o, "countTokens"), wire::serialize(req), o);
+      wire::count_tokens_request req) {
+    return count_tokens(std::move(req), call_options{});
+  }
+  boost::asio::awaitable<result<wire::count_tokens_response>> count_tokens(
+      wire::count_tokens_request req, call_options o) {
+    std::string target = method_target(o, "countTokens");
+    return unary<wire::count_tokens_response>("POST", std::move(target), wire::serialize(req),
+                                              std::move(o), std::nullopt);
   }
 
   /// POST models/{model}:embedContent.
   boost::asio::awaitable<result<wire::embed_content_response>> embed(
-      wire::embed_content_request req, call_options o = {}) {
-    co_return co_await unary<wire::embed_content_response>(
-        "POST", method_target(o, "embedContent"), wire::serialize(req), o);
+      wire::embed_content_request req) {
+    return embed(std::move(req), call_options{});
+  }
+  boost::asio::awaitable<result<wire::embed_content_response>> embed(
+      wire::embed_content_request req, call_options o) {
+    std::string target = method_target(o, "embedContent");
+    return unary<wire::embed_content_response>("POST", std::move(target), wire::serialize(req),
+                                               std::move(o), std::nullopt);
   }
 
   /// POST models/{model}:batchEmbedContents. Requests without a model get this call's.
   boost::asio::awaitable<result<wire::batch_embed_contents_response>> batch_embed(
-      wire::batch_embed_contents_request req, call_options o = {}) {
+      wire::batch_embed_contents_request req) {
+    return batch_embed(std::move(req), call_options{});
+  }
+  boost::asio::awaitable<result<wire::batch_embed_contents_response>> batch_embed(
+      wire::batch_embed_contents_request req, call_options o) {
     for (auto& r : req.requests)
       if (r.model.empty()) r.model = model_path(model_of(o));
-    co_return co_await unary<wire::batch_embed_contents_response>(
-        "POST", method_target(o, "batchEmbedContents"), wire::serialize(req), o);
+    std::string target = method_target(o, "batchEmbedContents");
+    return unary<wire::batch_embed_contents_response>(
+        "POST", std::move(target), wire::serialize(req), std::move(o), std::nullopt);
   }
 
-  /// GET models?pageSize=&pageToken=.
+  /// GET models?pageSize=&pageToken=. `page_size` 0: the service's default.
+  boost::asio::awaitable<result<wire::list_models_response>> list_models() {
+    return list_models(0, std::string(), call_options{});
+  }
+  boost::asio::awaitable<result<wire::list_models_response>> list_models(int page_size) {
+    return list_models(page_size, std::string(), call_options{});
+  }
   boost::asio::awaitable<result<wire::list_models_response>> list_models(
-      int page_size = 0, std::string page_token = {}, call_options o = {}) {
+      int page_size, std::string page_token) {
+    return list_models(page_size, std::move(page_token), call_options{});
+  }
+  boost::asio::awaitable<result<wire::list_models_response>> list_models(
+      int page_size, std::string page_token, call_options o) {
     std::string target = base_.path + "/models";
     char sep = '?';
     if (page_size > 0) {
@@ -228,14 +277,19 @@ class client_impl {
       sep = '&';
     }
     if (!page_token.empty()) target += sep + std::string("pageToken=") + url_encode(page_token);
-    co_return co_await unary<wire::list_models_response>("GET", std::move(target), {}, o);
+    return unary<wire::list_models_response>("GET", std::move(target), std::string(),
+                                             std::move(o), std::nullopt);
   }
 
   /// GET models/{model}.
+  boost::asio::awaitable<result<wire::model_info>> get_model(std::string model) {
+    return get_model(std::move(model), call_options{});
+  }
   boost::asio::awaitable<result<wire::model_info>> get_model(std::string model,
-                                                             call_options o = {}) {
-    co_return co_await unary<wire::model_info>("GET", base_.path + "/" + model_path(model), {},
-                                               o);
+                                                             call_options o) {
+    std::string target = base_.path + "/" + model_path(model);
+    return unary<wire::model_info>("GET", std::move(target), std::string(), std::move(o),
+                                   std::nullopt);
   }
 
  private:
@@ -491,9 +545,9 @@ class client_impl {
   }
 
   template <class T>
-  boost::asio::awaitable<result<T>> unary(std::string method, std::string target,
+  boost::asio::awaitable<result<T>> unary(const char* method, std::string target,
                                           std::string body, call_options o,
-                                          std::optional<limit::cost> c = std::nullopt) {
+                                          std::optional<limit::cost> c) {
     if (config_error_) co_return *config_error_;
     if (!c) c = limit::cost{static_cast<std::int64_t>(body.size() / 4)};
     call_state cs = begin_call(o, *c);
@@ -525,10 +579,11 @@ class client_impl {
 
   /// One attempt of a unary call: send, map the status, parse.
   template <class T>
-  boost::asio::awaitable<result<T>> attempt(const std::string& method, const std::string& target,
+  boost::asio::awaitable<result<T>> attempt(const char* method, const std::string& target,
                                             const std::string& body,
                                             transport::attempt_limits lim) {
-    auto resp = co_await transport_.request(make_request(method, target, body), lim);
+    auto request = make_request(method, target, body);
+    auto resp = co_await transport_.request(std::move(request), lim);
     if (!resp) co_return std::move(resp).error();
     if (resp->status / 100 != 2) co_return wire::parse_error_body(resp->status, resp->body);
     auto parsed = wire::parse<T>(resp->body);
@@ -542,11 +597,38 @@ class client_impl {
     co_return std::move(*parsed);
   }
 
+  boost::asio::awaitable<result<wire::generate_content_response>> do_generate(
+      wire::generate_content_request req, call_options o) {
+    auto body = encode(req);
+    if (!body) co_return std::move(body).error();
+    auto c = estimate(req, *body);
+    std::string target = method_target(o, "generateContent");
+    auto op = unary<wire::generate_content_response>("POST", std::move(target), std::move(*body),
+                                                     std::move(o), c);
+    co_return co_await std::move(op);
+  }
+
+  boost::asio::awaitable<result<wire::generate_content_response>> do_stream(
+      wire::generate_content_request req, detail::chunk_callback on_chunk, call_options o) {
+    auto body = encode(req);
+    if (!body) co_return std::move(body).error();
+    auto c = estimate(req, *body);
+    std::string target = method_target(o, "streamGenerateContent") + "?alt=sse";
+    std::optional<gemini::error> failure;
+    try {
+      auto r = co_await stream_impl(target, *body, on_chunk, o, c);
+      co_return r;
+    } catch (const boost::system::system_error& e) {
+      failure = from_exception(e);
+    }
+    co_return std::move(*failure);
+  }
+
   /// Streaming: the pipeline applies until the first chunk reaches the caller; after
   /// that an error ends the call (with the partial text).
-  template <class OnChunk>
   boost::asio::awaitable<result<wire::generate_content_response>> stream_impl(
-      std::string target, std::string body, OnChunk on_chunk, call_options o, limit::cost c) {
+      const std::string& target, const std::string& body, detail::chunk_callback& on_chunk,
+      const call_options& o, limit::cost c) {
     if (config_error_) co_return *config_error_;
     call_state cs = begin_call(o, c);
     for (;;) {
@@ -571,11 +653,11 @@ class client_impl {
     }
   }
 
-  template <class OnChunk>
   boost::asio::awaitable<result<wire::generate_content_response>> stream_attempt(
-      const std::string& target, const std::string& body, OnChunk& on_chunk,
+      const std::string& target, const std::string& body, detail::chunk_callback& on_chunk,
       transport::attempt_limits lim, bool& delivered) {
-    auto s = co_await transport_.open(make_request("POST", target, body), lim);
+    auto request = make_request("POST", target, body);
+    auto s = co_await transport_.open(std::move(request), lim);
     if (!s) co_return std::move(s).error();
     std::string buf;
     if (s->status() / 100 != 2) {

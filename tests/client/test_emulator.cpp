@@ -311,3 +311,62 @@ TEST_CASE("sync_client works without the caller running Asio", "[client][emulato
   REQUIRE(again);
   CHECK(emu.connections() == 1);
 }
+
+namespace {
+
+struct user_results {
+  std::optional<result<wire::generate_content_response>> plain, with_options, streamed;
+  std::optional<result<wire::count_tokens_response>> counted;
+  std::optional<result<wire::list_models_response>> listed;
+  std::optional<result<wire::model_info>> model;
+  std::string chunks;
+};
+
+// Application code as users write it: co_await inside their own coroutine, every call
+// form (with and without call_options), named arguments. Before the overloads replaced
+// default arguments, GCC 12 freed an invalid pointer here (docs/decisions/0004).
+asio::awaitable<void> user_code(client& c, user_results* out) {
+  auto req = ask("from a coroutine");
+  out->plain.emplace(co_await c.generate(req));
+  call_options o;
+  o.tenant = "t1";  // short strings live inside the object (SSO): the sensitive case
+  o.model = "gemini-2.5-pro";
+  auto req2 = ask("with options");
+  out->with_options.emplace(co_await c.generate(std::move(req2), o));
+  auto on_chunk = [out](const wire::generate_content_response& ch) { out->chunks += ch.text(); };
+  auto req3 = ask("streamed from a coroutine");
+  out->streamed.emplace(co_await c.stream(std::move(req3), on_chunk));
+  wire::count_tokens_request ct;
+  ct.contents.push_back(wire::content::user("count me"));
+  out->counted.emplace(co_await c.count_tokens(std::move(ct)));
+  out->listed.emplace(co_await c.list_models());
+  std::string name = "gemini-2.5-flash";
+  out->model.emplace(co_await c.get_model(name));
+}
+
+}  // namespace
+
+TEST_CASE("every call form works from a user coroutine", "[client][emulator]") {
+  emulator emu;
+  asio::io_context ioc;
+  client c(ioc.get_executor(), options_for(emu));
+  user_results r;
+  asio::co_spawn(ioc, user_code(c, &r), [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  });
+  ioc.run();
+  REQUIRE(r.plain);
+  CHECK(*r.plain);
+  REQUIRE(r.with_options);
+  REQUIRE(*r.with_options);
+  CHECK((*r.with_options)->model_version.find("gemini-2.5-pro") != std::string::npos);
+  REQUIRE(r.streamed);
+  REQUIRE(*r.streamed);
+  CHECK((*r.streamed)->text() == r.chunks);
+  REQUIRE(r.counted);
+  CHECK(*r.counted);
+  REQUIRE(r.listed);
+  CHECK(*r.listed);
+  REQUIRE(r.model);
+  CHECK(*r.model);
+}

@@ -425,8 +425,9 @@ class https_transport {
     auto& tcp = c.lowest();
     detail::set_expiry(tcp, connect_until);
     detail::tcp::resolver resolver(ex_);
-    auto [rec, endpoints] = co_await resolver.async_resolve(
-        dial.host, std::to_string(dial.port), asio::as_tuple(asio::use_awaitable));
+    std::string port = std::to_string(dial.port);  // named: no temporaries across co_await
+    auto [rec, endpoints] =
+        co_await resolver.async_resolve(dial.host, port, asio::as_tuple(asio::use_awaitable));
     if (rec) co_return detail::io_error(rec, lim, "resolve");
     // The resolver has no timeout of its own; check the budget now.
     auto [cec, ep] = co_await tcp.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
