@@ -1,6 +1,8 @@
-// Requests/s of gemini::client against the in-process emulator over loopback, beside a
-// hand-written raw Beast keep-alive loop sending the same request to the same emulator in
-// the same run. Concurrency 1, 8 and 64 (coroutines on one client thread).
+// Requests/s of gemini::client against the in-process emulator over loopback, beside two
+// hand-written raw Beast keep-alive loops sending the same request to the same emulator in
+// the same run: BM_raw_beast (send + read only) and BM_raw_beast_parse (plus
+// boost::json::parse of the response, the least any client does with it). Concurrency 1, 8
+// and 64 (coroutines on one client thread), one connection per worker everywhere.
 //
 //   build/benchmarks/bm_client --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 #include <gemini/client.hpp>
@@ -10,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/json/parse.hpp>
 
 #include <benchmark/benchmark.h>
 
@@ -46,9 +49,12 @@ void BM_client(benchmark::State& state) {
   gemini::client_options o;
   o.key = gemini::api_key("test-key");
   o.base_url = emu.base_url() + "/v1beta";
-  gemini::client c(ioc.get_executor(), o);
-  std::size_t failures = 0;
   const int workers = static_cast<int>(state.range(0));
+  // As many connections as the raw loop opens (one per worker); the default cap is 32.
+  gemini::transport::https_options t;
+  t.pool.max_connections_per_origin = static_cast<std::size_t>(workers);
+  gemini::client c(ioc.get_executor(), o, t);
+  std::size_t failures = 0;
   for (auto _ : state) {
     for (int w = 0; w < workers; ++w)
       asio::co_spawn(ioc, client_worker(&c, &failures), [](std::exception_ptr e) {
@@ -62,7 +68,7 @@ void BM_client(benchmark::State& state) {
 }
 
 asio::awaitable<void> raw_worker(std::string host, std::string port, std::string body,
-                                 std::size_t* failures) {
+                                 bool parse, std::size_t* failures) {
   auto ex = co_await asio::this_coro::executor;
   asio::ip::tcp::resolver resolver(ex);
   auto eps = co_await resolver.async_resolve(host, port, asio::use_awaitable);
@@ -82,10 +88,15 @@ asio::awaitable<void> raw_worker(std::string host, std::string port, std::string
     http::response<http::string_body> res;
     co_await http::async_read(s, buf, res, asio::use_awaitable);
     if (res.result_int() != 200) ++*failures;
+    if (parse) {
+      // What any client must do next: parse the JSON body and find the text.
+      auto v = boost::json::parse(res.body());
+      if (!v.as_object().contains("candidates")) ++*failures;
+    }
   }
 }
 
-void BM_raw_beast(benchmark::State& state) {
+void raw_beast(benchmark::State& state, bool parse) {
   auto& emu = shared_emulator();
   asio::io_context ioc(1);
   std::string body = gemini::wire::serialize(prompt());
@@ -93,7 +104,8 @@ void BM_raw_beast(benchmark::State& state) {
   const int workers = static_cast<int>(state.range(0));
   for (auto _ : state) {
     for (int w = 0; w < workers; ++w)
-      asio::co_spawn(ioc, raw_worker(emu.host(), std::to_string(emu.port()), body, &failures),
+      asio::co_spawn(ioc,
+                     raw_worker(emu.host(), std::to_string(emu.port()), body, parse, &failures),
                      [](std::exception_ptr e) {
                        if (e) std::rethrow_exception(e);
                      });
@@ -104,8 +116,12 @@ void BM_raw_beast(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * workers * requests_per_worker);
 }
 
+void BM_raw_beast(benchmark::State& state) { raw_beast(state, false); }
+void BM_raw_beast_parse(benchmark::State& state) { raw_beast(state, true); }
+
 }  // namespace
 
+BENCHMARK(BM_raw_beast_parse)->Arg(1)->Arg(8)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_raw_beast)->Arg(1)->Arg(8)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_client)->Arg(1)->Arg(8)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
 
