@@ -195,11 +195,17 @@ class client_impl {
   /// with blocked() true (HTTP 200 on the wire), not an error.
   boost::asio::awaitable<result<wire::generate_content_response>> generate(
       wire::generate_content_request req) {
-    return do_generate(std::move(req), call_options{});
+    return generate(std::move(req), call_options{});
   }
   boost::asio::awaitable<result<wire::generate_content_response>> generate(
       wire::generate_content_request req, call_options o) {
-    return do_generate(std::move(req), std::move(o));
+    // Encoding is synchronous; only the exchange is a coroutine (one frame fewer a call).
+    auto body = encode(req);
+    if (!body) return ready<wire::generate_content_response>(std::move(body).error());
+    auto c = estimate(req, *body);
+    std::string target = method_target(o, "generateContent");
+    return unary<wire::generate_content_response>("POST", std::move(target), std::move(*body),
+                                                  std::move(o), c);
   }
 
   /// POST models/{model}:streamGenerateContent?alt=sse. `on_chunk` sees every chunk as it
@@ -364,13 +370,13 @@ class client_impl {
     return body;
   }
 
-  transport::http_request make_request(const std::string& method, const std::string& target,
-                                       const std::string& body) const {
+  transport::http_request make_request(const char* method, const std::string& target,
+                                       std::string body) const {
     transport::http_request r;
     r.origin = base_.origin;
     r.method = method;
     r.target = target;
-    r.body = body;
+    r.body = std::move(body);
     r.headers.reserve(2);
     if (!opts_.key.empty()) r.headers.push_back({"x-goog-api-key", opts_.key.reveal()});
     r.headers.push_back({"x-goog-api-client", "gemini-cxx/0.1"});
@@ -561,15 +567,20 @@ class client_impl {
           if (e) co_return std::move(*e);
         }
         auto started = clock_.now();
-        auto r = co_await attempt<T>(method, target, body, cs.limits);
+        // One attempt: send, map the status, parse. Without a retry policy the body is
+        // sent once, so it is moved into the request instead of copied.
+        auto request = none_policy<Retry> ? make_request(method, target, std::move(body))
+                                          : make_request(method, target, body);
+        auto resp = co_await transport_.request(std::move(request), cs.limits);
+        auto r = to_result<T>(std::move(resp));
         if constexpr (!none_policy<Limit>) wake_head();
         if (r) {
           learn(cs, nullptr, used_tokens(*r, cs.cost), started);
-          co_return r;
+          co_return std::move(r);
         }
         learn(cs, &r.error(), 0, started);
         bool retry_it = co_await again(cs, r.error());
-        if (!retry_it) co_return r;
+        if (!retry_it) co_return std::move(r);
       }
     } catch (const boost::system::system_error& e) {
       failure = from_exception(e);
@@ -577,35 +588,26 @@ class client_impl {
     co_return std::move(*failure);
   }
 
-  /// One attempt of a unary call: send, map the status, parse.
+  /// Maps one unary attempt's HTTP outcome to the call's result.
   template <class T>
-  boost::asio::awaitable<result<T>> attempt(const char* method, const std::string& target,
-                                            const std::string& body,
-                                            transport::attempt_limits lim) {
-    auto request = make_request(method, target, body);
-    auto resp = co_await transport_.request(std::move(request), lim);
-    if (!resp) co_return std::move(resp).error();
-    if (resp->status / 100 != 2) co_return wire::parse_error_body(resp->status, resp->body);
+  static result<T> to_result(result<transport::http_response> resp) {
+    if (!resp) return std::move(resp).error();
+    if (resp->status / 100 != 2) return wire::parse_error_body(resp->status, resp->body);
     auto parsed = wire::parse<T>(resp->body);
     if (!parsed) {
       auto e = std::move(parsed).error();
       e.message = "response body: " + e.message;
       e.code = errc::malformed_response;
       e.http_status = resp->status;
-      co_return e;
+      return e;
     }
-    co_return std::move(*parsed);
+    return std::move(*parsed);
   }
 
-  boost::asio::awaitable<result<wire::generate_content_response>> do_generate(
-      wire::generate_content_request req, call_options o) {
-    auto body = encode(req);
-    if (!body) co_return std::move(body).error();
-    auto c = estimate(req, *body);
-    std::string target = method_target(o, "generateContent");
-    auto op = unary<wire::generate_content_response>("POST", std::move(target), std::move(*body),
-                                                     std::move(o), c);
-    co_return co_await std::move(op);
+
+  template <class T>
+  static boost::asio::awaitable<result<T>> ready(gemini::error e) {
+    co_return e;
   }
 
   boost::asio::awaitable<result<wire::generate_content_response>> do_stream(
@@ -617,7 +619,7 @@ class client_impl {
     std::optional<gemini::error> failure;
     try {
       auto r = co_await stream_impl(target, *body, on_chunk, o, c);
-      co_return r;
+      co_return std::move(r);
     } catch (const boost::system::system_error& e) {
       failure = from_exception(e);
     }
@@ -644,12 +646,12 @@ class client_impl {
       if constexpr (!none_policy<Limit>) wake_head();
       if (r) {
         learn(cs, nullptr, r->usage.total_token_count, started);
-        co_return r;
+        co_return std::move(r);
       }
       learn(cs, &r.error(), 0, started);
-      if (delivered) co_return r;
+      if (delivered) co_return std::move(r);
       bool retry_it = co_await again(cs, r.error());
-      if (!retry_it) co_return r;
+      if (!retry_it) co_return std::move(r);
     }
   }
 

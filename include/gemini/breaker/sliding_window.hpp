@@ -116,8 +116,16 @@ class basic_sliding_window {
     if (o_.kind == window_kind::count) {
       auto& c = cells_[next_];
       next_ = (next_ + 1) % cells_.size();
+      if (c.second >= 0) {  // the oldest call leaves the window
+        running_.calls -= c.c.calls;
+        running_.failures -= c.c.failures;
+        running_.slow -= c.c.slow;
+      }
       c.c = counts{1, std::size_t(failed), std::size_t(slow)};
       c.second = 0;
+      ++running_.calls;
+      running_.failures += std::size_t(failed);
+      running_.slow += std::size_t(slow);
       return;
     }
     auto sec = seconds(now);
@@ -129,6 +137,7 @@ class basic_sliding_window {
   }
 
   counts totals(time_point now) const {
+    if (o_.kind == window_kind::count) return running_;  // O(1): kept up to date by add()
     counts t;
     auto sec = seconds(now);
     for (auto const& c : cells_) {
@@ -148,6 +157,7 @@ class basic_sliding_window {
   void clear() {
     for (auto& c : cells_) c = cell{};
     next_ = 0;
+    running_ = {};
   }
   void to_open(time_point now) {
     opened_at_ = now;
@@ -170,6 +180,7 @@ class basic_sliding_window {
 
   sliding_window_options o_;
   std::vector<cell> cells_;
+  counts running_{};  ///< count windows: the sum of cells_, maintained incrementally
   std::size_t next_ = 0;
   state state_ = state::closed;
   time_point opened_at_{};

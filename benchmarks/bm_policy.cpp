@@ -1,0 +1,192 @@
+// The cost of composition, measured over an in-memory transport (no sockets), each figure
+// beside its baseline in the same run:
+//  - BM_direct: a hand-written call of the same transport doing the client's work by hand
+//    (serialize the request, build the HTTP request, await the transport, parse the body);
+//    both loops start each call from a fresh copy of the request, as real callers do;
+//  - BM_noop_client: basic_client with every policy slot at its no-op default;
+//  - BM_full_stack: retry::exponential + breaker::sliding_window + limit::token_bucket
+//    (unlimited buckets, so nothing waits) over the same transport;
+//  - the hot path of each policy alone, in ns per call.
+//
+//   build/benchmarks/bm_policy --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+#include <gemini/breaker/sliding_window.hpp>
+#include <gemini/client.hpp>
+#include <gemini/limit/token_bucket.hpp>
+#include <gemini/retry/exponential.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <benchmark/benchmark.h>
+
+namespace asio = boost::asio;
+using namespace gemini;
+
+namespace {
+
+constexpr const char* ok_body =
+    R"({"candidates":[{"content":{"parts":[{"text":"A short answer from the model."}],)"
+    R"("role":"model"},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":9,)"
+    R"("candidatesTokenCount":7,"totalTokenCount":16},"modelVersion":"gemini-2.5-flash"})";
+
+/// Answers every request with the same body; keeps nothing.
+struct fixed_transport {
+  using slot = gemini::slot::transport;
+  struct stream_type {
+    int status() const noexcept { return 200; }
+    asio::awaitable<result<std::size_t>> read_some(std::string&) { co_return std::size_t{0}; }
+  };
+  fixed_transport() = default;
+  template <class Executor, class Options>
+  fixed_transport(const Executor&, const Options&) {}
+  asio::awaitable<result<transport::http_response>> request(transport::http_request req,
+                                                            transport::attempt_limits) {
+    benchmark::DoNotOptimize(req.body.data());
+    transport::http_response r;
+    r.status = 200;
+    r.body = ok_body;
+    co_return r;
+  }
+  asio::awaitable<result<stream_type>> open(transport::http_request, transport::attempt_limits) {
+    co_return stream_type{};
+  }
+};
+
+struct noop_policies : policies::defaults {
+  using transport = fixed_transport;
+};
+struct full_policies : policies::defaults {
+  using transport = fixed_transport;
+  using retry = gemini::retry::exponential;
+  using breaker = gemini::breaker::sliding_window;
+  using limit = gemini::limit::token_bucket;
+};
+
+client_options options() {
+  client_options o;
+  o.key = api_key("k");
+  o.base_url = "http://127.0.0.1:1/v1beta";
+  return o;
+}
+
+wire::generate_content_request prompt() {
+  wire::generate_content_request r;
+  r.contents.push_back(wire::content::user("Summarize the benefits of connection pooling."));
+  return r;
+}
+
+constexpr int calls_per_iteration = 1000;
+
+asio::awaitable<void> direct_loop(fixed_transport* t, const wire::generate_content_request* req,
+                                  const transport::origin* origin, std::size_t* failures) {
+  for (int i = 0; i < calls_per_iteration; ++i) {
+    transport::http_request h;
+    h.origin = *origin;
+    h.target = "/v1beta/models/gemini-2.5-flash:generateContent";
+    auto fresh = *req;  // a request built for this call, as the client loop gets one
+    h.body = wire::serialize(fresh);
+    h.headers.push_back({"x-goog-api-key", "k"});
+    h.headers.push_back({"x-goog-api-client", "gemini-cxx/0.1"});
+    transport::attempt_limits lim;
+    auto resp = co_await t->request(std::move(h), lim);
+    if (!resp || resp->status != 200) {
+      ++*failures;
+      continue;
+    }
+    auto parsed = wire::parse<wire::generate_content_response>(resp->body);
+    if (!parsed) ++*failures;
+    benchmark::DoNotOptimize(parsed);
+  }
+}
+
+template <class Client>
+asio::awaitable<void> client_loop(Client* c, const wire::generate_content_request* req,
+                                  std::size_t* failures) {
+  for (int i = 0; i < calls_per_iteration; ++i) {
+    auto fresh = *req;  // a request built for this call, handed over (no copy inside)
+    auto r = co_await c->generate(std::move(fresh));
+    if (!r) ++*failures;
+    benchmark::DoNotOptimize(r);
+  }
+}
+
+void drive(benchmark::State& state, asio::io_context& ioc, auto make_loop) {
+  for (auto _ : state) {
+    asio::co_spawn(ioc, make_loop(), [](std::exception_ptr e) {
+      if (e) std::rethrow_exception(e);
+    });
+    ioc.restart();
+    ioc.run();
+  }
+  state.SetItemsProcessed(state.iterations() * calls_per_iteration);
+}
+
+void BM_direct(benchmark::State& state) {
+  asio::io_context ioc(1);
+  fixed_transport t;
+  auto req = prompt();
+  auto origin = transport::parse_base_url(options().base_url)->origin;
+  std::size_t failures = 0;
+  drive(state, ioc, [&] { return direct_loop(&t, &req, &origin, &failures); });
+  if (failures) state.SkipWithError("failures");
+}
+BENCHMARK(BM_direct)->Unit(benchmark::kMicrosecond);
+
+template <class Policies>
+void client_bench(benchmark::State& state) {
+  asio::io_context ioc(1);
+  basic_client<Policies> c(ioc.get_executor(), options());
+  auto req = prompt();
+  std::size_t failures = 0;
+  drive(state, ioc, [&] { return client_loop(&c, &req, &failures); });
+  if (failures) state.SkipWithError("failures");
+}
+void BM_noop_client(benchmark::State& state) { client_bench<noop_policies>(state); }
+void BM_full_stack(benchmark::State& state) { client_bench<full_policies>(state); }
+BENCHMARK(BM_noop_client)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_full_stack)->Unit(benchmark::kMicrosecond);
+
+// ---- the hot path of each policy alone ----
+
+void BM_breaker_sliding_window(benchmark::State& state) {
+  breaker::sliding_window b;
+  auto now = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    bool ok = b.allow(now);
+    b.record(breaker::outcome::success, std::chrono::milliseconds(20), now);
+    benchmark::DoNotOptimize(ok);
+    now += std::chrono::microseconds(100);
+  }
+}
+BENCHMARK(BM_breaker_sliding_window);
+
+void BM_token_bucket(benchmark::State& state) {
+  limit::token_bucket_options o;
+  o.requests_per_minute = 1'000'000'000;
+  o.tokens_per_minute = 1'000'000'000;
+  o.max_concurrency = 64;
+  limit::token_bucket b(o);
+  auto now = std::chrono::steady_clock::now();
+  limit::cost c{100};
+  for (auto _ : state) {
+    auto g = b.try_acquire(c, now);
+    benchmark::DoNotOptimize(g);
+    b.release(c, 80, now);
+    now += std::chrono::microseconds(100);
+  }
+}
+BENCHMARK(BM_token_bucket);
+
+void BM_retry_exponential_on_request(benchmark::State& state) {
+  retry::exponential r;
+  auto now = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    r.on_request(now);
+    now += std::chrono::microseconds(100);
+  }
+}
+BENCHMARK(BM_retry_exponential_on_request);
+
+}  // namespace
+
+BENCHMARK_MAIN();
