@@ -8,6 +8,7 @@
 #pragma once
 
 #include <gemini/breaker/concept.hpp>
+#include <gemini/cache/concept.hpp>
 #include <gemini/config.hpp>
 #include <gemini/error.hpp>
 #include <gemini/limit/concept.hpp>
@@ -27,10 +28,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <list>
 #include <memory>
-
 #include <string>
+#include <unordered_map>
+#include <vector>
 #include <type_traits>
 #include <utility>
 
@@ -131,6 +134,10 @@ class client_impl {
                 "(see docs/client.md#transport)");
   static_assert(declares_slot<Cache, slot::cache>,
                 "gemini: the `cache` slot type must declare `using slot = gemini::slot::cache;`");
+  static_assert(none_policy<Cache> || cache::cache_policy<Cache>,
+                "gemini: the `cache` slot needs behaviour() and either lookup(key, now) / "
+                "store(key, response_ptr, ttl, now) or async_lookup / async_store returning "
+                "awaitables (see docs/cache.md)");
   static_assert(declares_slot<Limit, slot::limit>,
                 "gemini: the `limit` slot type must declare `using slot = gemini::slot::limit;`");
   static_assert(none_policy<Limit> || limit::limit_policy<Limit>,
@@ -177,6 +184,7 @@ class client_impl {
   }
 
   /// Access to the policy objects (configure them before the first call).
+  Cache& cache() noexcept { return cache_; }
   Limit& limiter() noexcept { return limit_; }
   Breaker& circuit_breaker() noexcept { return breaker_; }
   Retry& retry_policy() noexcept { return retry_; }
@@ -199,6 +207,9 @@ class client_impl {
   }
   boost::asio::awaitable<result<wire::generate_content_response>> generate(
       wire::generate_content_request req, call_options o) {
+    if constexpr (!none_policy<Cache>) {
+      if (o.cache != cache_mode::no_store) return cached_generate(std::move(req), std::move(o));
+    }
     // Encoding is synchronous; only the exchange is a coroutine (one frame fewer a call).
     auto body = encode(req);
     if (!body) return ready<wire::generate_content_response>(std::move(body).error());
@@ -610,6 +621,114 @@ class client_impl {
     co_return e;
   }
 
+  // ---- the cache steps (DESIGN.md §3, steps 3 and 5) -----------------------------------
+
+  /// A request in flight that identical requests may join (coalescing).
+  struct flight {
+    bool done = false;  // the leader finished (or went away without an outcome)
+    std::optional<result<wire::generate_content_response>> outcome;
+    std::vector<boost::asio::steady_timer*> waiters;
+  };
+  using flight_map = std::unordered_map<cache::key, std::shared_ptr<flight>, cache::key_hash>;
+
+  /// Ends a flight when its leader finishes or its frame is destroyed (cancellation):
+  /// waiters wake and take the outcome, or go alone when there is none.
+  struct flight_guard {
+    flight_map* flights = nullptr;
+    cache::key k;
+    std::shared_ptr<flight> f;
+    void publish(const result<wire::generate_content_response>* r) {
+      if (!f) return;
+      f->done = true;
+      if (r) f->outcome = *r;
+      for (auto* t : f->waiters) t->cancel();
+      f->waiters.clear();
+      flights->erase(k);
+      f.reset();
+    }
+    ~flight_guard() { publish(nullptr); }
+  };
+
+  static result<wire::generate_content_response> delivered(const cache::response& r,
+                                                           wire::source from) {
+    wire::generate_content_response copy = r;
+    copy.delivery.from = from;
+    return copy;
+  }
+
+  /// Joins the identical request in flight. No value: send this call's own request.
+  boost::asio::awaitable<std::optional<result<wire::generate_content_response>>> join(
+      std::shared_ptr<flight> f, transport::clock_type::time_point deadline) {
+    boost::asio::steady_timer t(ex_);
+    t.expires_at(deadline);
+    f->waiters.push_back(&t);
+    auto [ec] = co_await t.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    std::erase(f->waiters, &t);
+    if (f->done) {
+      if (!f->outcome) co_return std::nullopt;  // the leader was cancelled
+      if (*f->outcome) co_return delivered(**f->outcome, wire::source::shared);
+      if (cache_.behaviour().leader_failure == cache::on_leader_failure::share_error)
+        co_return f->outcome->error();
+      co_return std::nullopt;
+    }
+    if (!ec)
+      co_return gemini::error(errc::deadline_exceeded,
+                              "the deadline passed while waiting for an identical request");
+    co_return gemini::error(errc::cancelled,
+                            "cancelled while waiting for an identical request in flight");
+  }
+
+  /// generate() with a cache policy: lookup → join an identical request in flight, or send
+  /// → store → stale-if-error.
+  boost::asio::awaitable<result<wire::generate_content_response>> cached_generate(
+      wire::generate_content_request req, call_options o) {
+    if (config_error_) co_return *config_error_;
+    const cache::behaviour& b = cache_.behaviour();
+    const cache::key k = cache::request_key(req, model_path(model_of(o)), o.tenant);
+    cache::lookup_result found;
+    if (o.cache == cache_mode::use) {
+      if constexpr (cache::sync_backend<Cache>)
+        found = cache_.lookup(k, clock_.now());
+      else
+        found = co_await cache_.async_lookup(k, clock_.now());
+      if (found && !found.stale) co_return delivered(*found.value, wire::source::cache);
+    }
+    flight_guard guard{&flights_, k, nullptr};
+    if (b.coalesce && o.cache == cache_mode::use) {
+      if (auto it = flights_.find(k); it != flights_.end()) {
+        auto f = it->second;
+        auto deadline = limits(o).deadline;
+        auto joined = co_await join(std::move(f), deadline);
+        if (joined) co_return std::move(*joined);
+      } else {
+        guard.f = std::make_shared<flight>();
+        flights_.emplace(k, guard.f);
+      }
+    }
+    std::optional<result<wire::generate_content_response>> r;
+    auto body = encode(req);
+    if (!body) {
+      r.emplace(std::move(body).error());
+    } else {
+      auto c = estimate(req, *body);
+      std::string target = method_target(o, "generateContent");
+      r.emplace(co_await unary<wire::generate_content_response>(
+          "POST", std::move(target), std::move(*body), o, c));
+    }
+    if (*r && b.should_store(**r)) {
+      auto ttl = o.cache_ttl.count() > 0 ? o.cache_ttl : b.ttl;
+      auto v = std::make_shared<const cache::response>(**r);
+      if constexpr (cache::sync_backend<Cache>)
+        cache_.store(k, std::move(v), ttl, clock_.now());
+      else
+        co_await cache_.async_store(k, std::move(v), ttl, clock_.now());
+    } else if (!*r && found.stale && r->error().code != errc::cancelled) {
+      r.emplace(delivered(*found.value, wire::source::stale_cache));
+    }
+    guard.publish(&*r);
+    co_return std::move(*r);
+  }
+
   boost::asio::awaitable<result<wire::generate_content_response>> do_stream(
       wire::generate_content_request req, detail::chunk_callback on_chunk, call_options o) {
     auto body = encode(req);
@@ -731,6 +850,8 @@ class client_impl {
   // The limiter's wait queue exists only when the limit slot is used.
   [[no_unique_address]] std::conditional_t<none_policy<Limit>, no_waiters,
                                            std::list<limit_waiter>> waiters_;
+  // Identical requests in flight, only with a cache policy.
+  [[no_unique_address]] std::conditional_t<none_policy<Cache>, no_waiters, flight_map> flights_;
 };
 
 }  // namespace detail

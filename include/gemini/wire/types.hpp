@@ -643,6 +643,23 @@ struct usage_metadata {
 };
 
 /// `GenerateContentResponse` (also each streamed chunk).
+/// Where the client got a response from.
+enum class source : unsigned char {
+  network,      ///< this call's own request
+  cache,        ///< a fresh cache entry
+  stale_cache,  ///< an expired entry served because every attempt failed (stale-if-error)
+  shared,       ///< another caller's identical request in flight (coalescing)
+};
+
+/// Delivery metadata the client sets on a response. Not part of the value: never
+/// serialized, and ignored by operator== (a cached answer equals the original).
+struct delivery_info {
+  wire::source from = wire::source::network;
+  friend constexpr bool operator==(const delivery_info&, const delivery_info&) noexcept {
+    return true;
+  }
+};
+
 struct generate_content_response {
   std::vector<wire::candidate> candidates;
   std::optional<wire::prompt_feedback> prompt_feedback;
@@ -650,6 +667,7 @@ struct generate_content_response {
   std::string model_version;
   std::string response_id;
   boost::json::object extra;  ///< e.g. turnToken
+  delivery_info delivery;     ///< how the client obtained it (not wire data)
 
   /// Concatenated non-thought text of the first candidate ("" when there is none).
   std::string text() const {
