@@ -381,12 +381,12 @@ class client_impl {
     return body;
   }
 
-  transport::http_request make_request(const char* method, const std::string& target,
+  transport::http_request make_request(const char* method, std::string target,
                                        std::string body) const {
     transport::http_request r;
     r.origin = base_.origin;
     r.method = method;
-    r.target = target;
+    r.target = std::move(target);
     r.body = std::move(body);
     r.headers.reserve(2);
     if (!opts_.key.empty()) r.headers.push_back({"x-goog-api-key", opts_.key.reveal()});
@@ -395,7 +395,10 @@ class client_impl {
   }
 
   transport::attempt_limits limits(const call_options& o) const {
-    auto now = transport::clock_type::now();
+    return limits(o, transport::clock_type::now());
+  }
+  transport::attempt_limits limits(const call_options& o,
+                                   transport::clock_type::time_point now) const {
     auto total = o.timeout.count() > 0 ? o.timeout : opts_.timeout;
     transport::attempt_limits l;
     l.deadline = std::min(o.deadline, now + total);
@@ -413,6 +416,7 @@ class client_impl {
 
   /// One call's pipeline state, owned by the calling coroutine's frame.
   struct call_state {
+    transport::clock_type::time_point began;  // real time at the start of the call
     transport::attempt_limits limits;
     retry::retry_state retry;
     limit::cost cost;
@@ -421,7 +425,8 @@ class client_impl {
 
   call_state begin_call(const call_options& o, limit::cost c) {
     call_state cs;
-    cs.limits = limits(o);
+    cs.began = transport::clock_type::now();
+    cs.limits = limits(o, cs.began);
     cs.retry.deadline = cs.limits.deadline;
     cs.cost = c;
     cs.prio = o.priority;
@@ -439,7 +444,9 @@ class client_impl {
 
   /// Checks that may refuse an attempt without any network: deadline, breaker.
   std::optional<gemini::error> precheck(const call_state& cs) {
-    if (transport::clock_type::now() >= cs.limits.deadline)
+    // The first attempt reuses the call's start time (one clock read fewer a call).
+    auto now = cs.retry.attempts <= 1 ? cs.began : transport::clock_type::now();
+    if (now >= cs.limits.deadline)
       return gemini::error(errc::deadline_exceeded, "the call's deadline passed");
     if constexpr (!none_policy<Breaker>) {
       if (!breaker_.allow(clock_.now()))
@@ -452,15 +459,26 @@ class client_impl {
   /// After an attempt: the breaker, the limiter and the retry budget learn the outcome.
   void learn(const call_state& cs, const gemini::error* err, std::int64_t used_tokens,
              typename Clock::time_point started) {
-    auto now = clock_.now();
-    if constexpr (!none_policy<Breaker>)
-      breaker_.record(err ? breaker::judge(*err) : breaker::outcome::success, now - started, now);
-    if constexpr (!none_policy<Limit>) {
-      limit_.release(cs.cost, err ? cs.cost.tokens : used_tokens, now);
-      if (err && err->code == condition::throttled && err->retry_delay)
-        limit_.pause_until(now + *err->retry_delay);
+    if constexpr (!none_policy<Breaker> || !none_policy<Limit>) {
+      auto now = clock_.now();
+      if constexpr (!none_policy<Breaker>)
+        breaker_.record(err ? breaker::judge(*err) : breaker::outcome::success, now - started,
+                        now);
+      if constexpr (!none_policy<Limit>) {
+        limit_.release(cs.cost, err ? cs.cost.tokens : used_tokens, now);
+        if (err && err->code == condition::throttled && err->retry_delay)
+          limit_.pause_until(now + *err->retry_delay);
+      }
     }
-    (void)cs, (void)err, (void)used_tokens, (void)started, (void)now;
+    (void)cs, (void)err, (void)used_tokens, (void)started;
+  }
+
+  /// When an attempt starts, by the clock policy (read only when the breaker needs it).
+  typename Clock::time_point attempt_start() {
+    if constexpr (!none_policy<Breaker>)
+      return clock_.now();
+    else
+      return {};
   }
 
   /// Asks the retry policy; sleeps the back-off when it says retry. False: give up.
@@ -577,11 +595,12 @@ class client_impl {
           auto e = co_await acquire_limit(cs);
           if (e) co_return std::move(*e);
         }
-        auto started = clock_.now();
+        auto started = attempt_start();
         // One attempt: send, map the status, parse. Without a retry policy the body is
         // sent once, so it is moved into the request instead of copied.
-        auto request = none_policy<Retry> ? make_request(method, target, std::move(body))
-                                          : make_request(method, target, body);
+        auto request = none_policy<Retry>
+                           ? make_request(method, std::move(target), std::move(body))
+                           : make_request(method, target, body);
         auto resp = co_await transport_.request(std::move(request), cs.limits);
         auto r = to_result<T>(std::move(resp));
         if constexpr (!none_policy<Limit>) wake_head();
@@ -759,7 +778,7 @@ class client_impl {
         auto e = co_await acquire_limit(cs);
         if (e) co_return std::move(*e);
       }
-      auto started = clock_.now();
+      auto started = attempt_start();
       bool delivered = false;
       auto r = co_await stream_attempt(target, body, on_chunk, cs.limits, delivered);
       if constexpr (!none_policy<Limit>) wake_head();
@@ -851,7 +870,8 @@ class client_impl {
   [[no_unique_address]] std::conditional_t<none_policy<Limit>, no_waiters,
                                            std::list<limit_waiter>> waiters_;
   // Identical requests in flight, only with a cache policy.
-  [[no_unique_address]] std::conditional_t<none_policy<Cache>, no_waiters, flight_map> flights_;
+  struct no_flights {};  // a distinct empty type: two of the same type cannot overlap
+  [[no_unique_address]] std::conditional_t<none_policy<Cache>, no_flights, flight_map> flights_;
 };
 
 }  // namespace detail

@@ -77,6 +77,29 @@ TEST_CASE("every field that changes the answer changes the key", "[cache][key]")
          r.generation_config.emplace();
          r.generation_config->max_output_tokens = 64;
        }},
+      {"stop sequences",
+       [](auto& r) {
+         r.generation_config.emplace();
+         r.generation_config->stop_sequences = std::vector<std::string>{"END"};
+       }},
+      {"top k",
+       [](auto& r) {
+         r.generation_config.emplace();
+         r.generation_config->top_k = 40;
+       }},
+      {"an empty generation config",
+       [](auto& r) { r.generation_config.emplace(); }},
+      {"thinking config",
+       [](auto& r) {
+         r.generation_config.emplace();
+         r.generation_config->thinking_config.emplace();
+         r.generation_config->thinking_config->thinking_budget = 0;
+       }},
+      {"response schema",
+       [](auto& r) {
+         r.generation_config.emplace();
+         r.generation_config->response_schema = boost::json::object{{"type", "STRING"}};
+       }},
       {"tools",
        [](auto& r) {
          wire::tool t;

@@ -8,8 +8,9 @@
 // call_options except model and tenant (deadlines, priority, labels, user).
 //
 // Encoding: a version tag, then each field as a one-byte marker and a length-prefixed byte
-// string. Plain text parts are hashed as their bytes (no JSON on the cache-hit path); other
-// parts and the structured fields are hashed as their compact JSON, which the serializer
+// string (scalars: marker and fixed-size bytes). Plain text parts and plain generation
+// configs are hashed field by field (no JSON on the common cache-hit path); other parts and
+// the structured fields are hashed as their compact JSON, which the serializer
 // writes in a fixed field order. Two requests that differ only in the key order of an
 // opaque JSON object (e.g. a responseSchema written by hand) get different keys: a miss,
 // never a wrong answer.
@@ -25,6 +26,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -134,6 +136,46 @@ inline void hash_content(sha256& h, char marker, const wire::content& c) {
   h.field('.', {});
 }
 
+template <class T>
+void hash_scalar(sha256& h, char marker, const std::optional<T>& v) {
+  if (!v) return;
+  unsigned char buf[1 + sizeof(T)];
+  buf[0] = static_cast<unsigned char>(marker);
+  std::memcpy(buf + 1, &*v, sizeof(T));
+  h.update(buf, sizeof buf);
+}
+
+/// The common generation configs (scalars, stop sequences, MIME type) are hashed field by
+/// field; a config with any structured field (schemas, modalities, thinking, speech, image,
+/// media resolution, unknown fields) is hashed as its JSON under a different marker.
+inline void hash_generation_config(sha256& h, const wire::generation_config& g) {
+  bool structured = g.response_schema || g.response_json_schema || g.response_modalities ||
+                    g.media_resolution || g.speech_config || g.image_config ||
+                    g.thinking_config || !g.extra.empty();
+  if (structured) {
+    h.field('G', wire::serialize(g));
+    return;
+  }
+  h.field('g', {});
+  hash_scalar(h, 't', g.temperature);
+  hash_scalar(h, 'p', g.top_p);
+  hash_scalar(h, 'k', g.top_k);
+  hash_scalar(h, 'n', g.candidate_count);
+  hash_scalar(h, 'o', g.max_output_tokens);
+  hash_scalar(h, 'r', g.presence_penalty);
+  hash_scalar(h, 'f', g.frequency_penalty);
+  hash_scalar(h, 's', g.seed);
+  hash_scalar(h, 'l', g.response_logprobs);
+  hash_scalar(h, 'L', g.logprobs);
+  hash_scalar(h, 'c', g.enable_enhanced_civic_answers);
+  if (g.stop_sequences) {
+    h.field('q', {});
+    for (auto const& s : *g.stop_sequences) h.field('Q', s);
+  }
+  if (g.response_mime_type) h.field('m', *g.response_mime_type);
+  h.field('.', {});
+}
+
 }  // namespace detail
 
 /// The cache key of a generateContent request for `model` (e.g. "models/gemini-2.5-flash")
@@ -146,7 +188,7 @@ inline key request_key(const wire::generate_content_request& r, std::string_view
   h.field('N', tenant);
   for (auto const& c : r.contents) detail::hash_content(h, 'C', c);
   if (r.system_instruction) detail::hash_content(h, 'S', *r.system_instruction);
-  if (r.generation_config) h.field('G', wire::serialize(*r.generation_config));
+  if (r.generation_config) detail::hash_generation_config(h, *r.generation_config);
   for (auto const& t : r.tools) h.field('L', wire::serialize(t));
   if (r.tool_config) h.field('K', wire::serialize(*r.tool_config));
   for (auto const& s : r.safety_settings) h.field('F', wire::serialize(s));
