@@ -429,6 +429,8 @@ class client_impl {
     cs.limits = limits(o, cs.began);
     cs.retry.deadline = cs.limits.deadline;
     cs.cost = c;
+    cs.cost.model = model_of(o);  // views into the call's frame, valid until it returns
+    cs.cost.tenant = o.tenant;
     cs.prio = o.priority;
     if constexpr (!none_policy<Retry>) retry_.on_request(clock_.now());
     return cs;
@@ -505,22 +507,60 @@ class client_impl {
   }
 
   // Callers waiting for the limiter: higher priority first, FIFO within a priority.
+  // A limiter with separate buckets (limit::keyed) says which calls share a queue; a call
+  // waits only behind calls of its own queue, so one saturated tenant or model does not
+  // hold up the others.
   struct limit_waiter {
     int prio;
     boost::asio::steady_timer* timer;
+    const limit::cost* cost;
     bool woken = false;
   };
+  static constexpr bool keyed_queues =
+      requires(Limit& l, const limit::cost& c) { { l.same_queue(c, c) } -> std::same_as<bool>; };
 
+  /// True when no waiter of `me`'s queue is ahead of it.
+  bool at_head(typename std::list<limit_waiter>::iterator me) {
+    if constexpr (keyed_queues) {
+      for (auto it = waiters_.begin(); it != me; ++it)
+        if (limit_.same_queue(*it->cost, *me->cost)) return false;
+      return true;
+    } else {
+      return me == waiters_.begin();
+    }
+  }
+
+  /// Wakes the head of every queue to try again (a slot or tokens were freed).
   void wake_head() {
-    if (!waiters_.empty()) {
+    if constexpr (keyed_queues) {
+      std::vector<const limit::cost*> seen;  // one entry per queue met so far
+      for (auto& w : waiters_) {
+        bool first = std::none_of(seen.begin(), seen.end(), [&](const limit::cost* c) {
+          return limit_.same_queue(*c, *w.cost);
+        });
+        if (!first) continue;
+        seen.push_back(w.cost);
+        w.woken = true;
+        w.timer->cancel();
+      }
+    } else if (!waiters_.empty()) {
       waiters_.front().woken = true;
       waiters_.front().timer->cancel();
     }
   }
 
+  /// True when nobody waits in the queue `c` would join.
+  bool queue_empty(const limit::cost& c) {
+    if constexpr (keyed_queues)
+      return std::none_of(waiters_.begin(), waiters_.end(),
+                          [&](const limit_waiter& w) { return limit_.same_queue(*w.cost, c); });
+    else
+      return waiters_.empty();
+  }
+
   /// Acquires the limiter for one attempt, waiting asynchronously when it says "not yet".
   boost::asio::awaitable<std::optional<gemini::error>> acquire_limit(call_state& cs) {
-    if (waiters_.empty()) {
+    if (queue_empty(cs.cost)) {
       if (limit_.try_acquire(cs.cost, clock_.now()).granted) co_return std::nullopt;
     }
     auto const& lo = limit_.options();
@@ -531,12 +571,12 @@ class client_impl {
     boost::asio::steady_timer timer(ex_);
     auto pos = waiters_.begin();
     while (pos != waiters_.end() && pos->prio >= static_cast<int>(cs.prio)) ++pos;
-    auto me = waiters_.insert(pos, limit_waiter{static_cast<int>(cs.prio), &timer});
+    auto me = waiters_.insert(pos, limit_waiter{static_cast<int>(cs.prio), &timer, &cs.cost});
     std::optional<gemini::error> out;
     for (;;) {
       auto now = clock_.now();
       limit::grant g{false, Clock::time_point::max()};
-      if (me == waiters_.begin()) {
+      if (at_head(me)) {
         g = limit_.try_acquire(cs.cost, now);
         if (g.granted) break;
       }
@@ -565,7 +605,7 @@ class client_impl {
         break;
       }
     }
-    bool was_head = me == waiters_.begin();
+    bool was_head = at_head(me);
     waiters_.erase(me);
     if (was_head) wake_head();
     co_return out;

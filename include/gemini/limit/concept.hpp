@@ -7,6 +7,7 @@
 // | `p.release(cost, actual_tokens, now)` | a granted call ended (reconcile tokens)        |
 // | `p.pause_until(t)`                  | a 429 said "retry after t"                       |
 // | `p.options().max_queue / max_wait`  | bounds of the host's wait queue                  |
+// | `p.same_queue(a, b)` (optional)     | false: calls a and b never wait behind each other |
 #pragma once
 
 #include <gemini/slots.hpp>
@@ -14,14 +15,19 @@
 #include <chrono>
 #include <concepts>
 #include <cstdint>
+#include <string_view>
 
 namespace gemini {
 inline namespace v1 {
 namespace limit {
 
-/// What one call asks for.
+/// What one call asks for, and whose call it is (views valid for the call's duration).
 struct cost {
+  constexpr cost() = default;
+  constexpr cost(std::int64_t t) noexcept : tokens(t) {}  // NOLINT: `cost{600}` reads well
   std::int64_t tokens = 0;  ///< estimated prompt tokens + max output tokens
+  std::string_view model;   ///< the call's model id, e.g. "gemini-2.5-flash"
+  std::string_view tenant;  ///< call_options::tenant ("" when none)
 };
 
 struct grant {
