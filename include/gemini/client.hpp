@@ -179,7 +179,7 @@ class client_impl {
   explicit client_impl(executor_type ex,
                        client_options opts = client_options::from_environment(),
                        TransportOptions topts = {})
-      : ex_(ex), opts_(std::move(opts)), transport_(ex, topts) {
+      : ex_(ex), opts_(std::move(opts)), transport_(ex, topts), cache_(make_cache(ex)) {
     configure();
   }
 
@@ -678,6 +678,14 @@ class client_impl {
   template <class T>
   static boost::asio::awaitable<result<T>> ready(gemini::error e) {
     co_return e;
+  }
+
+  /// Caches that do I/O (cache::redis, cache::tiered) are built on the client's executor.
+  static Cache make_cache(const executor_type& ex) {
+    if constexpr (std::is_constructible_v<Cache, executor_type>)
+      return Cache(ex);
+    else
+      return Cache();
   }
 
   // ---- the cache steps (DESIGN.md §3, steps 3 and 5) -----------------------------------

@@ -32,6 +32,9 @@ using time_point = std::chrono::steady_clock::time_point;
 struct lookup_result {
   response_ptr value;
   bool stale = false;
+  /// How long a fresh value stays fresh, when the backend knows (0: unknown). A tiered
+  /// cache uses it to copy an L2 entry into L1 without outliving it.
+  std::chrono::milliseconds fresh_for{0};
   explicit operator bool() const noexcept { return value != nullptr; }
 };
 

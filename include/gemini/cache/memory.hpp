@@ -82,12 +82,13 @@ class basic_memory {
     if (now < n.expires) {
       s.lru.splice(s.lru.begin(), s.lru, it->second);
       ++s.stats.hits;
-      return {n.value, false};
+      return {n.value, false,
+              std::chrono::ceil<std::chrono::milliseconds>(n.expires - now)};
     }
     ++s.stats.misses;
     if (now < n.expires + opts_.stale_if_error) {
       ++s.stats.stale_found;
-      return {n.value, true};
+      return {n.value, true, {}};
     }
     ++s.stats.expirations;
     s.drop(it->second);
