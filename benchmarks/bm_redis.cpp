@@ -1,0 +1,150 @@
+// Redis: the cache-hit round trip through the client (cache::redis) and a bare GET on
+// gemini::redis::connection, beside `redis-benchmark -t get` against the same server in
+// the same run. The benchmark starts its own redis-server on a free loopback port.
+//
+//   build/benchmarks/bm_redis --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+#include <gemini/cache/redis.hpp>
+#include <gemini/client.hpp>
+#include <gemini/redis/connection.hpp>
+
+#include "redis/redis_server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <memory>
+
+namespace asio = boost::asio;
+using namespace gemini;
+
+namespace {
+
+gemini::testing::redis_server& server() {
+  static gemini::testing::redis_server s;
+  return s;
+}
+
+constexpr const char* ok_body =
+    R"({"candidates":[{"content":{"parts":[{"text":"A short answer from the model."}],)"
+    R"("role":"model"},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":9,)"
+    R"("candidatesTokenCount":7,"totalTokenCount":16},"modelVersion":"gemini-2.5-flash"})";
+
+struct fixed_transport {
+  using slot = gemini::slot::transport;
+  struct stream_type {
+    int status() const noexcept { return 200; }
+    asio::awaitable<result<std::size_t>> read_some(std::string&) { co_return std::size_t{0}; }
+  };
+  template <class Executor, class Options>
+  fixed_transport(const Executor&, const Options&) {}
+  asio::awaitable<result<transport::http_response>> request(transport::http_request,
+                                                            transport::attempt_limits) {
+    transport::http_response r;
+    r.status = 200;
+    r.body = ok_body;
+    co_return r;
+  }
+  asio::awaitable<result<stream_type>> open(transport::http_request, transport::attempt_limits) {
+    co_return stream_type{};
+  }
+};
+
+struct redis_policies : policies::defaults {
+  using transport = fixed_transport;
+  using cache = gemini::cache::redis;
+};
+
+constexpr int calls_per_iteration = 200;
+
+void run_loop(benchmark::State& state, asio::io_context& ioc, auto make_loop) {
+  for (auto _ : state) {
+    asio::co_spawn(ioc, make_loop(), [](std::exception_ptr e) {
+      if (e) std::rethrow_exception(e);
+    });
+    ioc.restart();
+    ioc.run();
+  }
+  state.SetItemsProcessed(state.iterations() * calls_per_iteration);
+}
+
+/// A 1 KB cache hit through the whole client: key, GET, decode, copy.
+void BM_client_redis_hit(benchmark::State& state) {
+  asio::io_context ioc(1);
+  client_options o;
+  o.base_url = "http://127.0.0.1:1/v1beta";
+  basic_client<redis_policies> c(ioc.get_executor(), o);
+  cache::redis_options ro;
+  ro.server.port = server().port();
+  c.cache().reconfigure(ro);
+  wire::generate_content_request req;
+  req.contents.push_back(wire::content::user(std::string(1024, 'x')));
+  std::size_t misses = 0;
+  auto loop = [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < calls_per_iteration; ++i) {
+      auto fresh = req;
+      auto r = co_await c.generate(std::move(fresh));
+      if (!r || r->delivery.from != wire::source::cache) ++misses;
+    }
+  };
+  asio::co_spawn(ioc, loop(), asio::detached);  // warm: the first call stores
+  ioc.run();
+  misses = 0;
+  run_loop(state, ioc, loop);
+  if (misses) state.SkipWithError("cache misses in the measured loop");
+}
+BENCHMARK(BM_client_redis_hit)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+/// A bare GET of a small value on one pipelined connection, one at a time.
+void BM_connection_get(benchmark::State& state) {
+  asio::io_context ioc(1);
+  redis::options ro;
+  ro.port = server().port();
+  redis::connection conn(ioc.get_executor(), ro);
+  std::size_t failures = 0;
+  auto loop = [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < calls_per_iteration; ++i) {
+      auto r = co_await conn.command("GET", "key:__rand_int__");
+      if (!r) ++failures;
+    }
+  };
+  run_loop(state, ioc, loop);
+  if (failures) state.SkipWithError("failures");
+}
+BENCHMARK(BM_connection_get)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+/// Baseline: redis-benchmark's GET, one client, no pipelining, same server, in this run.
+void BM_redis_benchmark_get(benchmark::State& state) {
+  double us_per_request = 0;
+  for (auto _ : state) {
+    std::string cmd = "redis-benchmark -h 127.0.0.1 -p " + std::to_string(server().port()) +
+                      " -t get -n 20000 -c 1 -P 1 --csv 2>/dev/null";
+    std::unique_ptr<FILE, int (*)(FILE*)> p(::popen(cmd.c_str(), "r"), ::pclose);
+    if (!p) {
+      state.SkipWithError("redis-benchmark did not start");
+      return;
+    }
+    char line[512];
+    double rps = 0;
+    while (std::fgets(line, sizeof line, p.get())) {
+      // "GET","41322.31",... (the first number is requests per second)
+      if (std::string_view(line).substr(0, 5) == "\"GET\"") rps = std::atof(line + 7);
+    }
+    if (rps <= 0) {
+      state.SkipWithError("could not read redis-benchmark's output");
+      return;
+    }
+    us_per_request = 1e6 / rps;
+    state.SetIterationTime(us_per_request * 1e-6 * calls_per_iteration);
+  }
+  state.counters["us_per_get"] = us_per_request;
+  state.SetItemsProcessed(state.iterations() * calls_per_iteration);
+}
+BENCHMARK(BM_redis_benchmark_get)->Unit(benchmark::kMicrosecond)->UseManualTime()->Iterations(1);
+
+}  // namespace
+
+BENCHMARK_MAIN();
