@@ -12,6 +12,7 @@
 #include <gemini/config.hpp>
 #include <gemini/error.hpp>
 #include <gemini/limit/concept.hpp>
+#include <gemini/route/concept.hpp>
 #include <gemini/policies.hpp>
 #include <gemini/retry/concept.hpp>
 #include <gemini/transport/concept.hpp>
@@ -19,6 +20,7 @@
 #include <gemini/wire/accumulator.hpp>
 #include <gemini/wire/error_body.hpp>
 #include <gemini/wire/json.hpp>
+#include <gemini/wire/openai.hpp>
 #include <gemini/wire/sse.hpp>
 #include <gemini/wire/types.hpp>
 
@@ -111,6 +113,13 @@ inline std::string model_path(std::string_view model) {
   return "models/" + std::string(model);
 }
 
+/// A blocked prompt, or an answer stopped for safety or prohibited content. (At namespace
+/// scope: inside the class template GCC 12 crashes on the open enum's constants.)
+inline bool blocked_answer(const wire::generate_content_response& r) {
+  return r.blocked() || r.finish() == wire::finish_reason::safety ||
+         r.finish() == wire::finish_reason::prohibited_content;
+}
+
 /// True for an SSE payload that is a Google error object rather than a chunk.
 inline bool looks_like_error(std::string_view json) noexcept {
   auto skip = [&](std::size_t i) {
@@ -157,6 +166,10 @@ class client_impl {
                 "retry_state&, now) -> decision (see docs/retry.md)");
   static_assert(declares_slot<Route, slot::route>,
                 "gemini: the `route` slot type must declare `using slot = gemini::slot::route;`");
+  static_assert(none_policy<Route> || route::route_policy<Route>,
+                "gemini: the `route` slot needs size(), at(i) -> const endpoint&, options()."
+                "fallback_on_block, choose(traits, failed, now) -> choice and finished(i, "
+                "error*, took, now, reserved, used) (see docs/routing.md)");
   static_assert(declares_slot<Budget, slot::budget>,
                 "gemini: the `budget` slot type must declare `using slot = gemini::slot::budget;`");
   static_assert(declares_slot<Guard, slot::guard>,
@@ -185,6 +198,7 @@ class client_impl {
 
   /// Access to the policy objects (configure them before the first call).
   Cache& cache() noexcept { return cache_; }
+  Route& router() noexcept { return route_; }
   Limit& limiter() noexcept { return limit_; }
   Breaker& circuit_breaker() noexcept { return breaker_; }
   Retry& retry_policy() noexcept { return retry_; }
@@ -210,6 +224,7 @@ class client_impl {
     if constexpr (!none_policy<Cache>) {
       if (o.cache != cache_mode::no_store) return cached_generate(std::move(req), std::move(o));
     }
+    if constexpr (!none_policy<Route>) return routed(std::move(req), std::move(o), nullptr);
     // Encoding is synchronous; only the exchange is a coroutine (one frame fewer a call).
     auto body = encode(req);
     if (!body) return ready<wire::generate_content_response>(std::move(body).error());
@@ -688,6 +703,137 @@ class client_impl {
       return Cache();
   }
 
+  // ---- routing (DESIGN.md §3, step 4): an endpoint per attempt, failover -----------------
+
+  /// True for failures that another endpoint may not have (everything but the request's
+  /// own faults and the caller's cancellation or deadline).
+  static bool worth_failover(const gemini::error& e) {
+    return !(e.code == errc::invalid_argument || e.code == errc::invalid_utf8 ||
+             e.code == errc::payload_too_large || e.code == condition::cancelled);
+  }
+
+  /// The HTTP request for endpoint `ep`: its URL, key and wire format.
+  result<transport::http_request> endpoint_request(const route::endpoint& ep,
+                                                   const wire::generate_content_request& req,
+                                                   const std::string& gemini_body,
+                                                   bool stream) const {
+    auto base = transport::parse_base_url(ep.base_url);
+    if (!base)
+      return gemini::error(errc::bad_configuration,
+                           "endpoint " + ep.name + ": " + base.error().message);
+    const std::string& key = ep.key.empty() ? opts_.key.reveal() : ep.key.reveal();
+    transport::http_request h;
+    h.origin = std::move(base->origin);
+    h.method = "POST";
+    if (ep.provider == route::provider::gemini) {
+      h.target = base->path + "/" + model_path(ep.model) +
+                 (stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+      h.body = gemini_body;
+      if (!key.empty()) h.headers.push_back({"x-goog-api-key", key});
+    } else {
+      h.target = base->path + "/chat/completions";
+      auto body = wire::openai::chat_request(req, ep.model, stream);
+      if (!body) return std::move(body).error();
+      h.body = std::move(*body);
+      if (!key.empty()) h.headers.push_back({"authorization", "Bearer " + key});
+    }
+    h.headers.push_back({"x-goog-api-client", "gemini-cxx/0.1"});
+    return h;
+  }
+
+  /// One unary attempt on an endpoint, its answer read in the endpoint's wire format.
+  boost::asio::awaitable<result<wire::generate_content_response>> endpoint_attempt(
+      transport::http_request h, route::provider provider, const transport::attempt_limits& lim) {
+    auto resp = co_await transport_.request(std::move(h), lim);
+    if (provider == route::provider::gemini)
+      co_return to_result<wire::generate_content_response>(std::move(resp));
+    if (!resp) co_return std::move(resp).error();
+    if (resp->status / 100 != 2) co_return wire::openai::parse_chat_error(resp->status, resp->body);
+    co_return wire::openai::parse_chat_response(resp->body);
+  }
+
+  /// generate() or stream() over the route policy's endpoints: the router picks an endpoint
+  /// for every attempt; a failure moves on to the next endpoint at once, and when every
+  /// endpoint has failed the retry policy decides whether to start over after its back-off.
+  /// Streaming (`on_chunk` set): once a chunk reached the caller, an error ends the call.
+  boost::asio::awaitable<result<wire::generate_content_response>> routed(
+      wire::generate_content_request req, call_options o, detail::chunk_callback* on_chunk) {
+    if (config_error_) co_return *config_error_;
+    auto body = encode(req);
+    if (!body) co_return std::move(body).error();
+    auto c = estimate(req, *body);
+    auto traits = route::request_traits::of(req, body->size());
+    call_state cs = begin_call(o, c);
+    std::vector<std::string> failed(route_.size());
+    std::optional<result<wire::generate_content_response>> last;
+    std::optional<gemini::error> failure;
+    try {
+      for (;;) {
+        ++cs.retry.attempts;
+        if (auto e = precheck(cs)) co_return std::move(*e);
+        if constexpr (!none_policy<Limit>) {
+          auto e = co_await acquire_limit(cs);
+          if (e) co_return std::move(*e);
+        }
+        auto ch = route_.choose(traits, failed, clock_.now());
+        if (!ch.index) {
+          if constexpr (!none_policy<Limit>) wake_head();
+          if (last && *last) co_return std::move(*last);  // every endpoint blocked it
+          if (last) {
+            auto e = last->error();
+            e.message = "no endpoint left (" + ch.why_none + "); last error: " + e.message;
+            bool retry_it = co_await again(cs, last->error());
+            if (retry_it) {
+              std::fill(failed.begin(), failed.end(), std::string());
+              continue;
+            }
+            co_return e;
+          }
+          co_return gemini::error(errc::unavailable,
+                                  "no endpoint can take the request: " + ch.why_none);
+        }
+        std::size_t i = *ch.index;
+        const route::endpoint& ep = route_.at(i);
+        auto started = clock_.now();
+        bool delivered = false;
+        std::optional<result<wire::generate_content_response>> r;
+        auto h = endpoint_request(ep, req, *body, on_chunk != nullptr);
+        if (!h)
+          r.emplace(std::move(h).error());
+        else if (on_chunk)
+          r.emplace(co_await stream_attempt(std::move(*h), ep.provider, *on_chunk, cs.limits,
+                                            delivered));
+        else
+          r.emplace(co_await endpoint_attempt(std::move(*h), ep.provider, cs.limits));
+        if constexpr (!none_policy<Limit>) wake_head();
+        auto now = clock_.now();
+        if (*r) {
+          std::int64_t used = (*r)->usage.total_token_count;
+          route_.finished(i, nullptr, now - started, now, c.tokens, used);
+          learn(cs, nullptr, used, started);
+          (*r)->delivery.endpoint = static_cast<int>(i);
+          if (!delivered && route_.options().fallback_on_block && detail::blocked_answer(**r)) {
+            failed[i] = "blocked the answer";
+            last = std::move(r);
+            continue;
+          }
+          co_return std::move(*r);
+        }
+        route_.finished(i, &r->error(), now - started, now, c.tokens, 0);
+        learn(cs, &r->error(), 0, started);
+        if (!delivered && worth_failover(r->error())) {
+          failed[i] = "failed: " + r->error().message;
+          last = std::move(r);
+          continue;  // the next endpoint now; the retry policy once none is left
+        }
+        co_return std::move(*r);
+      }
+    } catch (const boost::system::system_error& e) {
+      failure = from_exception(e);
+    }
+    co_return std::move(*failure);
+  }
+
   // ---- the cache steps (DESIGN.md §3, steps 3 and 5) -----------------------------------
 
   /// A request in flight that identical requests may join (coalescing).
@@ -773,14 +919,18 @@ class client_impl {
       }
     }
     std::optional<result<wire::generate_content_response>> r;
-    auto body = encode(req);
-    if (!body) {
-      r.emplace(std::move(body).error());
+    if constexpr (!none_policy<Route>) {
+      r.emplace(co_await routed(req, o, nullptr));
     } else {
-      auto c = estimate(req, *body);
-      std::string target = method_target(o, "generateContent");
-      r.emplace(co_await unary<wire::generate_content_response>(
-          "POST", std::move(target), std::move(*body), o, c));
+      auto body = encode(req);
+      if (!body) {
+        r.emplace(std::move(body).error());
+      } else {
+        auto c = estimate(req, *body);
+        std::string target = method_target(o, "generateContent");
+        r.emplace(co_await unary<wire::generate_content_response>(
+            "POST", std::move(target), std::move(*body), o, c));
+      }
     }
     if (*r && b.should_store(**r)) {
       auto ttl = o.cache_ttl.count() > 0 ? o.cache_ttl : b.ttl;
@@ -798,6 +948,10 @@ class client_impl {
 
   boost::asio::awaitable<result<wire::generate_content_response>> do_stream(
       wire::generate_content_request req, detail::chunk_callback on_chunk, call_options o) {
+    if constexpr (!none_policy<Route>) {
+      auto r = co_await routed(std::move(req), std::move(o), &on_chunk);
+      co_return std::move(r);
+    }
     auto body = encode(req);
     if (!body) co_return std::move(body).error();
     auto c = estimate(req, *body);
@@ -828,7 +982,9 @@ class client_impl {
       }
       auto started = attempt_start();
       bool delivered = false;
-      auto r = co_await stream_attempt(target, body, on_chunk, cs.limits, delivered);
+      auto request = make_request("POST", target, body);
+      auto r = co_await stream_attempt(std::move(request), route::provider::gemini, on_chunk,
+                                       cs.limits, delivered);
       if constexpr (!none_policy<Limit>) wake_head();
       if (r) {
         learn(cs, nullptr, r->usage.total_token_count, started);
@@ -841,10 +997,12 @@ class client_impl {
     }
   }
 
+  /// One streaming attempt: Gemini SSE chunks, or OpenAI chat-completion chunks translated
+  /// to Gemini chunks, delivered as they arrive and accumulated.
   boost::asio::awaitable<result<wire::generate_content_response>> stream_attempt(
-      const std::string& target, const std::string& body, detail::chunk_callback& on_chunk,
-      transport::attempt_limits lim, bool& delivered) {
-    auto request = make_request("POST", target, body);
+      transport::http_request request, route::provider provider,
+      detail::chunk_callback& on_chunk, transport::attempt_limits lim, bool& delivered) {
+    const bool openai = provider == route::provider::openai;
     auto s = co_await transport_.open(std::move(request), lim);
     if (!s) co_return std::move(s).error();
     std::string buf;
@@ -853,9 +1011,12 @@ class client_impl {
         auto n = co_await s->read_some(buf);
         if (!n || *n == 0) break;
       }
+      if (openai) co_return wire::openai::parse_chat_error(s->status(), buf);
       co_return wire::parse_error_body(s->status(), buf);
     }
     wire::sse_parser parser;
+    std::optional<wire::openai::chunk_translator> translator;
+    if (openai) translator.emplace();
     wire::sse_event ev;
     wire::response_accumulator acc;
     auto fail = [&](gemini::error e) {
@@ -865,6 +1026,15 @@ class client_impl {
     // Delivers every complete event; an error event ends the stream.
     auto drain = [&]() -> std::optional<gemini::error> {
       while (parser.next(ev)) {
+        if (translator) {
+          auto t = translator->translate(ev.data);
+          if (!t) return fail(std::move(t).error());
+          if (!*t) continue;
+          delivered = true;
+          on_chunk(std::as_const(**t));
+          acc.add(std::move(**t));
+          continue;
+        }
         if (ev.raw_json || looks_like_error(ev.data)) {
           auto e = wire::parse_error_body(0, ev.data);
           if (!e.message.empty() || e.http_status != 0) return fail(std::move(e));

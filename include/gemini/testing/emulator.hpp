@@ -11,6 +11,10 @@
 // Endpoints (under /v1beta/ and /v1/): POST models/{m}:generateContent,
 // :streamGenerateContent (?alt=sse → SSE, else a streamed JSON array), :countTokens,
 // :embedContent, :batchEmbedContents; GET models (pageSize/pageToken), GET models/{m}.
+// OpenAI-compatible chat completions (`Authorization: Bearer KEY`, `stream: true` → SSE
+// chunks, usage chunk, `[DONE]`): POST /v1beta/openai/chat/completions (Gemini's layer:
+// errors in Google's shape wrapped in a list) and POST /v1/chat/completions (a generic
+// server: OpenAI's error shape, `retry-after` on 429s); same answers, usage, quotas and faults.
 // Conventions (deterministic answers, magic prompt tokens, token estimate, fault bodies):
 // docs/emulator.md.
 //
@@ -467,7 +471,8 @@ class emulator {
 
   /// Scripted faults, FIFO: the next request whose model matches `f.model` (empty = any)
   /// and to which the kind applies gets the fault. Content faults (safety_*, max_tokens)
-  /// apply only to generate/stream; no fault applies to models.list / models.get.
+  /// apply only to generate/stream/chat completions; no fault applies to models.list /
+  /// models.get.
   void push_fault(fault f) { state_->svc.push_fault(std::move(f)); }
   void push_fault(fault_kind k) { push_fault(fault{k, std::chrono::milliseconds(7000), {}}); }
   void clear_faults() { state_->svc.clear_faults(); }
@@ -478,7 +483,8 @@ class emulator {
   std::size_t requests() const noexcept { return state_->svc.requests(); }
   std::size_t connections() const noexcept { return state_->connections.load(); }
   /// Per endpoint: "generateContent", "streamGenerateContent", "countTokens",
-  /// "embedContent", "batchEmbedContents", "models.list", "models.get", "other".
+  /// "embedContent", "batchEmbedContents", "models.list", "models.get", "chat.completions",
+  /// "chat.completions.stream" (both chat paths, by the body's `stream`), "other".
   std::size_t requests(std::string_view method) const noexcept {
     return state_->svc.requests(method);
   }

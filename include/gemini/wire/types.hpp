@@ -655,6 +655,7 @@ enum class source : unsigned char {
 /// serialized, and ignored by operator== (a cached answer equals the original).
 struct delivery_info {
   wire::source from = wire::source::network;
+  int endpoint = -1;  ///< with a route policy: the index of the endpoint that answered
   friend constexpr bool operator==(const delivery_info&, const delivery_info&) noexcept {
     return true;
   }

@@ -100,13 +100,14 @@ struct fault {
 
 struct emulator_options {
   /// The accepted key (header `x-goog-api-key` or `?key=`). Missing key: 403
-  /// PERMISSION_DENIED; another key: 400 INVALID_ARGUMENT / API_KEY_INVALID.
+  /// PERMISSION_DENIED; another key: 400 INVALID_ARGUMENT / API_KEY_INVALID. The chat
+  /// completions endpoints take it as `Authorization: Bearer KEY` (missing or wrong: 401).
   /// An empty string disables the check (any or no key is accepted).
   std::string api_key = "test-key";
   bool tls = false;                    ///< HTTPS with a certificate generated at start-up
   std::string tls_host = "127.0.0.1";  ///< name/IP the server certificate is issued for
   latency_options latency{};
-  std::uint32_t rpm_limit = 0;     ///< requests per minute per key (generate + stream); 0 = off
+  std::uint32_t rpm_limit = 0;     ///< requests/minute per key (generate, stream, chat); 0 = off
   std::uint32_t tpm_limit = 0;     ///< prompt tokens per minute per key; 0 = off
   double fault_probability = 0.0;  ///< chance that a request gets a random fault
   std::uint64_t seed = 1;          ///< seeds the random faults (and responseIds)

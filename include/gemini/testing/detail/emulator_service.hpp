@@ -5,6 +5,7 @@
 #pragma once
 
 #include <gemini/testing/detail/emulator_format.hpp>
+#include <gemini/testing/detail/emulator_openai.hpp>
 #include <gemini/testing/detail/emulator_options.hpp>
 
 #include <boost/json.hpp>
@@ -17,6 +18,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <ctime>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -60,10 +62,15 @@ enum class endpoint : int {
   list_models = 5,
   get_model = 6,
   other = 7,
+  chat = 8,         ///< POST …/chat/completions without "stream": true
+  chat_stream = 9,  ///< POST …/chat/completions with "stream": true
 };
-inline constexpr std::array<std::string_view, 8> endpoint_names = {
-    "generateContent",    "streamGenerateContent", "countTokens", "embedContent",
-    "batchEmbedContents", "models.list",           "models.get",  "other"};
+inline constexpr std::array<std::string_view, 10> endpoint_names = {
+    "generateContent",    "streamGenerateContent",
+    "countTokens",        "embedContent",
+    "batchEmbedContents", "models.list",
+    "models.get",         "other",
+    "chat.completions",   "chat.completions.stream"};
 
 struct model_info {
   std::string id;
@@ -591,7 +598,8 @@ class service {
       has_key_header = !k.empty();
       key_header = std::move(k);
     }
-    reply r = route(verb, target, has_key_header, key_header, rec.body);
+    std::string authorization = rec.header("authorization");
+    reply r = route(verb, target, has_key_header, key_header, authorization, rec.body);
     r.latency = lat;
     {
       std::lock_guard lk(mu_);
@@ -604,7 +612,8 @@ class service {
   void count(endpoint e) noexcept { per_endpoint_[static_cast<std::size_t>(e)].fetch_add(1); }
 
   reply route(std::string_view verb, std::string_view target, bool has_key_header,
-              const std::string& key_header, const std::string& body) {
+              const std::string& key_header, const std::string& authorization,
+              const std::string& body) {
     auto parsed = boost::urls::parse_origin_form(target);
     if (!parsed) {
       count(endpoint::other);
@@ -627,6 +636,15 @@ class service {
           page_size = -1;
         }
       }
+    }
+    // OpenAI-compatible chat completions: Gemini's path and the generic one.
+    if (path == "/v1beta/openai/chat/completions" || path == "/v1/chat/completions") {
+      if (verb != "POST") {
+        count(endpoint::other);
+        return html_not_found(path);
+      }
+      chat_flavor fl = path[3] == 'b' ? chat_flavor::gemini : chat_flavor::openai;
+      return chat(fl, authorization, body);
     }
     // /{v1beta|v1}/models[/{id}[:{method}]]
     std::string version;
@@ -782,16 +800,21 @@ class service {
            k == fault_kind::max_tokens;
   }
 
+  static bool generates(endpoint ep) {
+    return ep == endpoint::generate || ep == endpoint::stream || ep == endpoint::chat ||
+           ep == endpoint::chat_stream;
+  }
+
   static bool applies(fault_kind k, endpoint ep) {
     if (ep == endpoint::list_models || ep == endpoint::get_model || ep == endpoint::other)
       return false;
-    if (content_fault(k)) return ep == endpoint::generate || ep == endpoint::stream;
+    if (content_fault(k)) return generates(ep);
     return true;
   }
 
   fault next_fault(endpoint ep, const std::string& model, const json::value* req) {
     // A [[fault:NAME]] token in the prompt wins (it is part of the request).
-    if (req != nullptr && (ep == endpoint::generate || ep == endpoint::stream)) {
+    if (req != nullptr && generates(ep)) {
       std::string t = last_user_text(*req);
       auto pos = t.find("[[fault:");
       if (pos != std::string::npos) {
@@ -903,14 +926,29 @@ class service {
 
   gen_result generate(const json::object& ro, const model_info& m, fault_kind fk,
                       const std::string& key, framing f) {
+    spec_result s = generate_spec(ro, m, fk, key);
     gen_result out;
+    if (s.error) out.error = error_reply(f, std::move(*s.error));
+    out.value = std::move(s.value);
+    return out;
+  }
+
+  /// generate() with the error as an error_spec (the OpenAI endpoint frames errors itself).
+  struct spec_result {
+    std::optional<generation> value;
+    std::optional<error_spec> error;
+  };
+
+  spec_result generate_spec(const json::object& ro, const model_info& m, fault_kind fk,
+                            const std::string& key) {
+    spec_result out;
     auto const* contents = ro.if_contains("contents");
     if (contents == nullptr || !contents->is_array() || contents->get_array().empty()) {
-      out.error = error_reply(f, {400,
-                                  "INVALID_ARGUMENT",
-                                  "* GenerateContentRequest.contents: contents is not "
-                                  "specified\n",
-                                  {}});
+      out.error = error_spec{400,
+                             "INVALID_ARGUMENT",
+                             "* GenerateContentRequest.contents: contents is not "
+                             "specified\n",
+                             {}};
       return out;
     }
     json::object cfg;
@@ -918,8 +956,8 @@ class service {
       cfg = c->get_object();
     std::int64_t candidates = int_field(cfg, "candidateCount", 1);
     if (candidates != 1) {
-      out.error = error_reply(
-          f, {400, "INVALID_ARGUMENT", "The emulator supports only candidateCount 1.", {}});
+      out.error =
+          error_spec{400, "INVALID_ARGUMENT", "The emulator supports only candidateCount 1.", {}};
       return out;
     }
     generation g;
@@ -928,7 +966,7 @@ class service {
 
     // Quotas (per key, sliding minute), before any work.
     if (auto e = check_quota(key, g.prompt_tokens, m.id)) {
-      out.error = error_reply(f, std::move(*e));
+      out.error = std::move(*e);
       return out;
     }
 
@@ -1073,6 +1111,258 @@ class service {
     } else {
       r.kind = reply::mode::cut_body;
     }
+  }
+
+  // ---- OpenAI-compatible chat completions ------------------------------------------
+
+  /// POST …/chat/completions. Order: the body is parsed (its `stream` picks the counter),
+  /// then authentication, request validity, model, faults, generation (generate_spec(), so
+  /// the answer, usage and quotas are generateContent's).
+  reply chat(chat_flavor fl, const std::string& authorization, const std::string& body) {
+    boost::system::error_code jec;
+    json::value req = json::parse(body, jec);
+    bool stream = false;
+    if (!jec && req.is_object())
+      if (auto const* st = req.get_object().if_contains("stream"); st != nullptr && st->is_bool())
+        stream = st->get_bool();
+    endpoint ep = stream ? endpoint::chat_stream : endpoint::chat;
+    count(ep);
+
+    std::string key;
+    if (authorization.size() > 7) {
+      std::string scheme = authorization.substr(0, 7);
+      for (auto& c : scheme) c = static_cast<char>(c | 0x20);
+      if (scheme == "bearer ") {
+        key = authorization.substr(7);
+        while (!key.empty() && key.front() == ' ') key.erase(0, 1);
+        while (!key.empty() && key.back() == ' ') key.pop_back();
+      }
+    }
+    if (!api_key_.empty()) {
+      if (key.empty()) return chat_auth_error(fl, false, key);
+      if (key != api_key_) return chat_auth_error(fl, true, key);
+    }
+    if (jec || !req.is_object()) {
+      std::string msg = "Invalid JSON payload received. ";
+      msg += jec ? jec.message() : std::string("Expected an object.");
+      return chat_error(fl, {400, "INVALID_ARGUMENT", msg, {}}, {}, {});
+    }
+    chat_request_info info = chat_to_gemini(req.get_object(), fl);
+    if (!info.error.empty())
+      return chat_error(fl, {400, "INVALID_ARGUMENT", info.error, {}}, info.model, info.param);
+    const model_info* m = find_model(info.model);
+    bool supported = false;
+    if (m != nullptr)
+      for (auto const& meth : m->methods)
+        if (meth == "generateContent") supported = true;
+    if (!supported)
+      return chat_error(fl, not_found_error(info.model, "v1beta", "generateContent"), info.model,
+                        "model");
+
+    const json::value greq(info.gemini);
+    fault flt = next_fault(ep, info.model, &greq);
+    if (auto e = http_fault(flt, info.model, "v1beta"); e)
+      return chat_error(fl, std::move(*e), info.model, {});
+    if (flt.kind == fault_kind::reset_before_response) return mode_only(reply::mode::reset);
+    if (flt.kind == fault_kind::stall_first_byte) return mode_only(reply::mode::stall);
+
+    spec_result g = generate_spec(info.gemini, *m, flt.kind, key);
+    if (g.error) return chat_error(fl, std::move(*g.error), info.model, {});
+    reply r = chat_reply(*g.value, stream, info.include_usage, fl);
+    if (flt.kind == fault_kind::malformed_json) break_json(r);
+    if (flt.kind == fault_kind::cut_mid_stream) chat_cut(r);
+    return r;
+  }
+
+  static void chat_headers(reply& r, chat_flavor fl, bool sse) {
+    if (fl == chat_flavor::gemini)
+      add_common_headers(r, sse ? "text/event-stream" : "application/json; charset=UTF-8");
+    else
+      r.headers.emplace_back("Content-Type",
+                             sse ? "text/event-stream; charset=utf-8" : "application/json");
+  }
+
+  /// The answer `g` as a chat.completion body or a chunk stream.
+  static reply chat_reply(const generation& g, bool stream, bool include_usage, chat_flavor fl) {
+    chat_answer a;
+    a.id = "chatcmpl-" + g.response_id;
+    a.model = g.model_version;
+    a.created = static_cast<std::int64_t>(std::time(nullptr));
+    a.prompt_tokens = g.prompt_tokens;
+    a.thoughts_tokens = g.thoughts_tokens;
+    a.finish = g.block_prompt             ? "content_filter"
+               : g.finish == "MAX_TOKENS" ? "length"
+               : g.finish == "SAFETY"     ? "content_filter"
+                                          : "stop";
+    reply r;
+    if (!stream) {
+      bool show = !g.block_prompt && g.answer && !g.text.empty() && g.finish != "SAFETY";
+      if (show) a.pieces.push_back(g.text);
+      a.content_null = !show;
+      a.candidates_tokens = show ? estimate_tokens(g.text) : 0;
+      r.body = chat_unary_body(a);
+      r.tokens = a.thoughts_tokens + a.candidates_tokens;
+      chat_headers(r, fl, false);
+      return r;
+    }
+    // As streamGenerateContent: five-word deltas; a SAFETY finish sends half of them.
+    std::vector<std::string> pieces;
+    if (!g.block_prompt && g.answer) {
+      pieces = split_pieces(g.text, 5);
+      if (g.finish == "SAFETY") pieces.resize(pieces.size() / 2);
+    }
+    std::string so_far;
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+      std::size_t before = estimate_tokens(so_far);
+      so_far += pieces[i];
+      a.piece_tokens.push_back(estimate_tokens(so_far) - before + (i == 0 ? g.thoughts_tokens : 0));
+    }
+    a.candidates_tokens = so_far.empty() ? 0 : estimate_tokens(so_far);
+    a.content_null = pieces.empty();
+    a.pieces = std::move(pieces);
+    r.kind = reply::mode::stream;
+    for (auto& ev : chat_stream_events(a, include_usage)) {
+      r.chunks.push_back(std::move(ev.first));
+      r.chunk_tokens.push_back(ev.second);
+    }
+    chat_headers(r, fl, true);
+    return r;
+  }
+
+  /// cut_mid_stream for a chat stream: half of the events, never the finish_reason one (so
+  /// neither usage nor [DONE] arrives), then the connection closes; unary: as for Gemini.
+  static void chat_cut(reply& r) {
+    if (r.kind != reply::mode::stream) {
+      cut(r);
+      return;
+    }
+    std::size_t finish = r.chunks.size();
+    for (std::size_t i = 0; i < r.chunks.size(); ++i)
+      if (r.chunks[i].find("\"finish_reason\":\"") != std::string::npos) {
+        finish = i;
+        break;
+      }
+    std::size_t keep = std::min(r.chunks.size() / 2, finish);
+    r.chunks.resize(keep);
+    r.chunk_tokens.resize(keep);
+    r.truncate = true;
+  }
+
+  /// 401 for a missing or wrong `Authorization: Bearer` key.
+  static reply chat_auth_error(chat_flavor fl, bool wrong, const std::string& key) {
+    if (fl == chat_flavor::gemini) {
+      json::object md;
+      md["service"] = "generativelanguage.googleapis.com";
+      json::array details;
+      details.push_back(
+          error_info_detail(wrong ? "API_KEY_INVALID" : "CREDENTIALS_MISSING", std::move(md)));
+      return error_reply(
+          framing::array,
+          {401, "UNAUTHENTICATED",
+           wrong ? "API key not valid. Please pass a valid API key."
+                 : "Request is missing required authentication credential. Expected OAuth 2 "
+                   "access token, login cookie or other valid authentication credential.",
+           std::move(details)});
+    }
+    reply r;
+    r.status = 401;
+    if (wrong)
+      r.body = openai_error_body("Incorrect API key provided: " + chat_mask_key(key) + ".",
+                                 "invalid_request_error", "invalid_api_key", {});
+    else
+      r.body = openai_error_body(
+          "You didn't provide an API key. You need to provide your API key in an Authorization "
+          "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+          "invalid_request_error", {}, {});
+    chat_headers(r, fl, false);
+    return r;
+  }
+
+  /// RetryInfo.retryDelay ("7s", "2.5s") of an error_spec, in milliseconds.
+  static std::optional<std::int64_t> spec_retry_ms(const error_spec& e) {
+    for (auto const& d : e.details) {
+      auto const* o = d.if_object();
+      if (o == nullptr) continue;
+      auto type = chat_str(*o, "@type");
+      if (type.size() < 9 || type.substr(type.size() - 9) != "RetryInfo") continue;
+      std::string v(chat_str(*o, "retryDelay"));
+      if (v.empty() || v.back() != 's') return std::nullopt;
+      v.pop_back();
+      try {
+        return static_cast<std::int64_t>(std::llround(std::stod(v) * 1000.0));
+      } catch (...) {
+        return std::nullopt;
+      }
+    }
+    return std::nullopt;
+  }
+
+  /// The first QuotaFailure violation's `key` ("quotaId", "quotaValue").
+  static std::string spec_quota(const error_spec& e, std::string_view key) {
+    for (auto const& d : e.details) {
+      auto const* o = d.if_object();
+      if (o == nullptr || !chat_str(*o, "@type").ends_with("QuotaFailure")) continue;
+      if (auto const* vs = o->if_contains("violations"); vs != nullptr && vs->is_array())
+        for (auto const& v : vs->get_array())
+          if (auto const* vo = v.if_object()) return std::string(chat_str(*vo, key));
+    }
+    return {};
+  }
+
+  /// An error in the flavor's shape: Gemini's layer sends Google's error wrapped in a list;
+  /// a generic server sends OpenAI's shape (429s with a `retry-after` header in seconds).
+  static reply chat_error(chat_flavor fl, error_spec e, const std::string& model,
+                          const std::string& param) {
+    if (fl == chat_flavor::gemini) return error_reply(framing::array, std::move(e));
+    reply r;
+    r.status = e.code;
+    std::string type = e.code >= 500 ? "server_error" : "invalid_request_error";
+    std::string code;
+    std::string msg = e.message;
+    switch (e.code) {
+      case 403:
+        code = "permission_denied";
+        break;
+      case 404:
+        code = "model_not_found";
+        msg = "The model `" + model + "` does not exist or you do not have access to it.";
+        break;
+      case 429: {
+        std::string id = spec_quota(e, "quotaId");
+        if (id.find("PerDay") != std::string::npos) {
+          type = code = "insufficient_quota";
+          msg =
+              "You exceeded your current quota, please check your plan and billing details. For "
+              "more information on this error, read the docs: "
+              "https://platform.openai.com/docs/guides/error-codes/api-errors.";
+          break;
+        }
+        bool tokens = id.find("InputTokens") != std::string::npos;
+        type = tokens ? "tokens" : "requests";
+        code = "rate_limit_exceeded";
+        std::int64_t ms = spec_retry_ms(e).value_or(1000);
+        msg = "Rate limit reached for " + model + " on " +
+              (tokens ? "tokens per min (TPM)" : "requests per min (RPM)") + ": Limit " +
+              spec_quota(e, "quotaValue") + ". Please try again in " + duration_string(ms) +
+              ". Visit https://platform.openai.com/account/rate-limits to learn more.";
+        r.headers.emplace_back("retry-after", std::to_string((ms + 999) / 1000));
+        break;
+      }
+      case 500:
+        msg = "The server had an error while processing your request. Sorry about that!";
+        break;
+      case 503:
+        msg = "The server is overloaded or not ready yet.";
+        break;
+      case 504:
+        msg = "Request timed out.";
+        break;
+      default:
+        break;
+    }
+    r.body = openai_error_body(msg, type, code, param);
+    chat_headers(r, fl, false);
+    return r;
   }
 
   std::optional<error_spec> check_quota(const std::string& key, std::size_t tokens,
