@@ -26,6 +26,10 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -752,6 +756,118 @@ class client_impl {
     co_return wire::openai::parse_chat_response(resp->body);
   }
 
+  /// Two attempts racing (hedging): their outcomes, shared with the spawned attempts.
+  struct race_state {
+    explicit race_state(const executor_type& ex) : wake(ex) {}
+    boost::asio::steady_timer wake;  // cancelled by each finishing attempt
+    std::optional<result<wire::generate_content_response>> outcome[2];
+    boost::asio::cancellation_signal cancel[2];
+    std::size_t endpoint[2] = {0, 0};
+    int started = 0, finished = 0;
+  };
+  struct race_result {
+    result<wire::generate_content_response> r;
+    std::size_t endpoint;
+    std::optional<std::size_t> other_failed;  // the other endpoint, if it failed (not cancelled)
+    std::string other_error;
+  };
+
+  /// Starts attempt k of a race on endpoint i; its outcome is recorded with the router
+  /// when it ends (also after the race is decided: a cancelled loser).
+  void start_racer(const std::shared_ptr<race_state>& st, int k, std::size_t i,
+                   transport::http_request h, route::provider p,
+                   const transport::attempt_limits& lim, std::int64_t reserved) {
+    st->endpoint[k] = i;
+    ++st->started;
+    boost::asio::co_spawn(ex_, racer(st, k, i, std::move(h), p, lim, reserved),
+                          boost::asio::bind_cancellation_slot(st->cancel[k].slot(),
+                                                              [](std::exception_ptr) {}));
+  }
+
+  boost::asio::awaitable<void> racer(std::shared_ptr<race_state> st, int k, std::size_t i,
+                                     transport::http_request h, route::provider p,
+                                     transport::attempt_limits lim, std::int64_t reserved) {
+    auto started = clock_.now();
+    std::optional<result<wire::generate_content_response>> r;
+    try {
+      r.emplace(co_await endpoint_attempt(std::move(h), p, lim));
+    } catch (const boost::system::system_error& e) {
+      r.emplace(from_exception(e));
+    } catch (const std::exception& e) {
+      r.emplace(gemini::error(errc::transport, e.what()));
+    }
+    auto now = clock_.now();
+    route_.finished(i, *r ? nullptr : &r->error(), now - started, now, reserved,
+                    *r ? (*r)->usage.total_token_count : 0);
+    st->outcome[k] = std::move(*r);
+    ++st->finished;
+    st->wake.cancel();
+  }
+
+  /// One attempt on endpoint i that, when it has not answered after `delay`, races a
+  /// second endpoint; the first success wins and the other attempt is cancelled.
+  boost::asio::awaitable<race_result> hedged(std::size_t i, transport::http_request h,
+                                             std::chrono::milliseconds delay,
+                                             const wire::generate_content_request& req,
+                                             const std::string& body,
+                                             const route::request_traits& traits,
+                                             std::vector<std::string> failed,
+                                             const call_state& cs) {
+    auto st = std::make_shared<race_state>(ex_);
+    start_racer(st, 0, i, std::move(h), route_.at(i).provider, cs.limits, cs.cost.tokens);
+    auto hedge_at = transport::clock_type::now() + delay;
+    bool hedge_tried = false;
+    for (;;) {
+      for (int k = 0; k < st->started; ++k) {
+        if (st->outcome[k] && *st->outcome[k]) {  // a success: it wins
+          int other = 1 - k;
+          race_result out{std::move(*st->outcome[k]), st->endpoint[k], std::nullopt, {}};
+          if (st->started == 2 && !st->outcome[other])
+            st->cancel[other].emit(boost::asio::cancellation_type::terminal);
+          else if (st->started == 2 && !*st->outcome[other]) {
+            out.other_failed = st->endpoint[other];
+            out.other_error = st->outcome[other]->error().message;
+          }
+          co_return out;
+        }
+      }
+      if (st->finished == st->started && (hedge_tried || st->started == 2)) {
+        // Everything started has failed: report the last one, and the other if any.
+        int last = st->started - 1;
+        race_result out{std::move(*st->outcome[last]), st->endpoint[last], std::nullopt, {}};
+        if (st->started == 2) {
+          out.other_failed = st->endpoint[0];
+          out.other_error = st->outcome[0]->error().message;
+        }
+        co_return out;
+      }
+      if (st->finished == 1 && st->started == 1)  // failed before the hedge: plain failover
+        co_return race_result{std::move(*st->outcome[0]), st->endpoint[0], std::nullopt, {}};
+      st->wake.expires_at(hedge_tried ? transport::clock_type::time_point::max() : hedge_at);
+      auto [ec] = co_await st->wake.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+      auto cs_state = co_await boost::asio::this_coro::cancellation_state;
+      if (cs_state.cancelled() != boost::asio::cancellation_type::none) {
+        for (int k = 0; k < st->started; ++k)
+          if (!st->outcome[k]) st->cancel[k].emit(boost::asio::cancellation_type::terminal);
+        co_return race_result{gemini::error(errc::cancelled, "the call was cancelled"), i,
+                              std::nullopt, {}};
+      }
+      if (!ec && !hedge_tried) {  // the delay passed without an answer: hedge
+        hedge_tried = true;
+        failed[i] = "hedged";  // not the same endpoint twice
+        auto ch = route_.choose(traits, failed, clock_.now());
+        if (ch.index) {
+          auto h2 = endpoint_request(route_.at(*ch.index), req, body, false);
+          if (h2)
+            start_racer(st, 1, *ch.index, std::move(*h2), route_.at(*ch.index).provider,
+                        cs.limits, cs.cost.tokens);
+          else
+            route_.finished(*ch.index, &h2.error(), {}, clock_.now(), cs.cost.tokens, 0);
+        }
+      }
+    }
+  }
+
   /// generate() or stream() over the route policy's endpoints: the router picks an endpoint
   /// for every attempt; a failure moves on to the next endpoint at once, and when every
   /// endpoint has failed the retry policy decides whether to start over after its back-off.
@@ -796,20 +912,32 @@ class client_impl {
         const route::endpoint& ep = route_.at(i);
         auto started = clock_.now();
         bool delivered = false;
+        bool recorded = false;  // a hedged race records its attempts with the router itself
         std::optional<result<wire::generate_content_response>> r;
         auto h = endpoint_request(ep, req, *body, on_chunk != nullptr);
-        if (!h)
+        std::optional<std::chrono::milliseconds> hedge;
+        if constexpr (requires { route_.hedge_delay(i); }) {
+          if (!on_chunk) hedge = route_.hedge_delay(i);
+        }
+        if (!h) {
           r.emplace(std::move(h).error());
-        else if (on_chunk)
+        } else if (on_chunk) {
           r.emplace(co_await stream_attempt(std::move(*h), ep.provider, *on_chunk, cs.limits,
                                             delivered));
-        else
+        } else if (hedge) {
+          auto raced = co_await hedged(i, std::move(*h), *hedge, req, *body, traits, failed, cs);
+          if (raced.other_failed) failed[*raced.other_failed] = "failed: " + raced.other_error;
+          i = raced.endpoint;
+          r.emplace(std::move(raced.r));
+          recorded = true;
+        } else {
           r.emplace(co_await endpoint_attempt(std::move(*h), ep.provider, cs.limits));
+        }
         if constexpr (!none_policy<Limit>) wake_head();
         auto now = clock_.now();
         if (*r) {
           std::int64_t used = (*r)->usage.total_token_count;
-          route_.finished(i, nullptr, now - started, now, c.tokens, used);
+          if (!recorded) route_.finished(i, nullptr, now - started, now, c.tokens, used);
           learn(cs, nullptr, used, started);
           (*r)->delivery.endpoint = static_cast<int>(i);
           if (!delivered && route_.options().fallback_on_block && detail::blocked_answer(**r)) {
@@ -819,7 +947,7 @@ class client_impl {
           }
           co_return std::move(*r);
         }
-        route_.finished(i, &r->error(), now - started, now, c.tokens, 0);
+        if (!recorded) route_.finished(i, &r->error(), now - started, now, c.tokens, 0);
         learn(cs, &r->error(), 0, started);
         if (!delivered && worth_failover(r->error())) {
           failed[i] = "failed: " + r->error().message;

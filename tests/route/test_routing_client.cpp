@@ -424,3 +424,71 @@ TEST_CASE("routing over sockets: Gemini fails over to an OpenAI-compatible endpo
     CHECK(openai_side.requests("chat.completions.stream") == 1);
   }
 }
+
+TEST_CASE("hedging: a slow endpoint is raced by a second one; the loser is cancelled",
+          "[route][emulator][hedge]") {
+  gemini::testing::emulator_options slow_opts;
+  slow_opts.latency.first_byte = 2000ms;  // never waited for: the hedge wins and cancels it
+  emulator slow(slow_opts), fast;
+  asio::io_context ioc;
+  client_options o;
+  o.base_url = fast.base_url() + "/v1beta";
+  basic_client<real_routed> c(ioc.get_executor(), o);
+  route::router<route::ordered_fallback>::options_type ro;
+  ro.endpoints = {at(slow, "slow"), at(fast, "fast")};
+  ro.hedge_after = 30ms;
+  c.router().reconfigure(ro);
+
+  auto req = ask("race");
+  auto r = run(ioc, c.generate(std::move(req)));  // run() returns when the loser is gone too
+  REQUIRE(r);
+  CHECK(r->delivery.endpoint == 1);
+  CHECK(fast.requests() == 1);
+  CHECK(slow.requests() == 1);
+  CHECK(c.router().load(0).cancelled == 1);  // the loser was cancelled, not failed
+  CHECK(c.router().load(0).failures == 0);
+  CHECK(c.router().load(0).in_flight == 0);
+  CHECK(c.router().load(1).successes == 1);
+}
+
+TEST_CASE("hedging: an endpoint that answers in time is not hedged", "[route][emulator][hedge]") {
+  emulator first, second;
+  asio::io_context ioc;
+  client_options o;
+  o.base_url = first.base_url() + "/v1beta";
+  basic_client<real_routed> c(ioc.get_executor(), o);
+  route::router<route::ordered_fallback>::options_type ro;
+  ro.endpoints = {at(first, "first"), at(second, "second")};
+  ro.hedge_after = 5000ms;
+  c.router().reconfigure(ro);
+  for (int i = 0; i < 3; ++i) {
+    auto req = ask("quick " + std::to_string(i));
+    auto r = run(ioc, c.generate(std::move(req)));
+    REQUIRE(r);
+    CHECK(r->delivery.endpoint == 0);
+  }
+  CHECK(second.requests() == 0);
+  // A failure before the hedge delay fails over as usual.
+  first.push_fault(fault_kind::http_503);
+  auto req = ask("failing");
+  auto r = run(ioc, c.generate(std::move(req)));
+  REQUIRE(r);
+  CHECK(r->delivery.endpoint == 1);
+  CHECK(second.requests() == 1);
+}
+
+TEST_CASE("hedging: the delay can follow the endpoint's observed p95", "[route]") {
+  route::router<route::ordered_fallback>::options_type ro;
+  route::endpoint a;
+  a.name = "a";
+  ro.endpoints = {a};
+  ro.hedge_at_p95 = true;
+  ro.hedge_after = 1000ms;  // until there are enough samples
+  ro.hedge_min_samples = 20;
+  route::router<route::ordered_fallback> r(ro);
+  auto t = std::chrono::steady_clock::time_point{} + 1h;
+  CHECK(r.hedge_delay(0) == 1000ms);
+  for (int i = 1; i <= 100; ++i) r.finished(0, nullptr, std::chrono::milliseconds(i), t, 1, 1);
+  // The last 64 samples are 37..100 ms: their p95 is 97 ms.
+  CHECK(r.hedge_delay(0) == 97ms);
+}

@@ -26,6 +26,7 @@
 #include <gemini/slots.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -50,6 +51,21 @@ struct endpoint_load {
   time_point last_sample{};
   double current_weight = 0;  ///< smooth weighted round robin
   std::uint64_t calls = 0, successes = 0, failures = 0;
+  std::uint64_t cancelled = 0;  ///< attempts cancelled (e.g. the loser of a hedged pair)
+  /// The latest successful latencies (ms), for the p95 that hedging may wait for.
+  std::array<float, 64> recent{};
+  std::size_t recent_count = 0;
+
+  /// The 95th percentile of the recent latencies (0 without samples).
+  double p95_ms() const {
+    std::size_t n = std::min(recent_count, recent.size());
+    if (n == 0) return 0;
+    std::array<float, 64> v = recent;
+    auto k = static_cast<std::size_t>(0.95 * static_cast<double>(n - 1) + 0.5);
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k),
+                     v.begin() + static_cast<std::ptrdiff_t>(n));
+    return v[k];
+  }
 };
 
 struct candidate {
@@ -177,6 +193,14 @@ struct router_options {
   bool fallback_on_block = false;
   /// Each endpoint's breaker (empty: default-constructed).
   std::function<Breaker(const endpoint&)> make_breaker;
+  /// Hedging (generate() only): when the chosen endpoint has not answered after this long,
+  /// a second request goes to the next endpoint the strategy picks; the first success
+  /// wins and the other is cancelled. 0: off.
+  std::chrono::milliseconds hedge_after{0};
+  /// Wait for the first endpoint's observed p95 latency instead (once it has
+  /// `hedge_min_samples` successful calls; `hedge_after` until then).
+  bool hedge_at_p95 = false;
+  std::size_t hedge_min_samples = 20;
 };
 
 template <strategy Strategy, class Breaker = breaker::consecutive_failures>
@@ -264,6 +288,16 @@ class router {
     return {std::nullopt, std::move(why)};
   }
 
+  /// How long to wait for endpoint i before hedging (nullopt: no hedging).
+  std::optional<std::chrono::milliseconds> hedge_delay(std::size_t i) const {
+    if (o_.hedge_after.count() <= 0 && !o_.hedge_at_p95) return std::nullopt;
+    auto const& l = state_.at(i).load;
+    if (o_.hedge_at_p95 && l.recent_count >= o_.hedge_min_samples)
+      return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(l.p95_ms())));
+    if (o_.hedge_after.count() <= 0) return std::nullopt;
+    return o_.hedge_after;
+  }
+
   /// The attempt on endpoint i ended: `err` null on success.
   void finished(std::size_t i, const gemini::error* err, std::chrono::steady_clock::duration took,
                 time_point now, std::int64_t reserved_tokens, std::int64_t used_tokens) {
@@ -271,6 +305,10 @@ class router {
     if (st.load.in_flight > 0) --st.load.in_flight;
     st.breaker.record(err ? breaker::judge(*err) : breaker::outcome::success, took, now);
     if (st.limiter) st.limiter->release(limit::cost{reserved_tokens}, err ? reserved_tokens : used_tokens, now);
+    if (err && err->code == condition::cancelled) {
+      ++st.load.cancelled;
+      return;
+    }
     if (err) {
       ++st.load.failures;
       if (st.limiter && err->code == condition::throttled && err->retry_delay)
@@ -289,6 +327,7 @@ class router {
     }
     l.last_sample = now;
     ++l.samples;
+    l.recent[l.recent_count++ % l.recent.size()] = static_cast<float>(ms);
   }
 
  private:
