@@ -868,6 +868,25 @@ class client_impl {
     }
   }
 
+  bool resume_streams() const {
+    if constexpr (requires { route_.options().resume_streams; })
+      return route_.options().resume_streams;
+    else
+      return false;
+  }
+
+  /// Puts the text told before a resumed stream in front of the continuation's.
+  static void prepend_text(wire::generate_content_response& r, const std::string& told) {
+    if (r.candidates.empty()) return;
+    auto& cand = r.candidates.front();
+    if (!cand.content) cand.content = wire::content::model(std::string());
+    auto& parts = cand.content->parts;
+    if (!parts.empty() && parts.front().text && !parts.front().thought)
+      parts.front().text = told + *parts.front().text;
+    else
+      parts.insert(parts.begin(), wire::part::from_text(told));
+  }
+
   /// generate() or stream() over the route policy's endpoints: the router picks an endpoint
   /// for every attempt; a failure moves on to the next endpoint at once, and when every
   /// endpoint has failed the retry policy decides whether to start over after its back-off.
@@ -883,6 +902,7 @@ class client_impl {
     std::vector<std::string> failed(route_.size());
     std::optional<result<wire::generate_content_response>> last;
     std::optional<gemini::error> failure;
+    std::string told;  // mid-stream recovery: the text already delivered to the caller
     try {
       for (;;) {
         ++cs.retry.attempts;
@@ -938,6 +958,7 @@ class client_impl {
         if (*r) {
           std::int64_t used = (*r)->usage.total_token_count;
           if (!recorded) route_.finished(i, nullptr, now - started, now, c.tokens, used);
+          if (!told.empty()) prepend_text(**r, told);  // a resumed stream: the whole answer
           learn(cs, nullptr, used, started);
           (*r)->delivery.endpoint = static_cast<int>(i);
           if (!delivered && route_.options().fallback_on_block && detail::blocked_answer(**r)) {
@@ -949,6 +970,22 @@ class client_impl {
         }
         if (!recorded) route_.finished(i, &r->error(), now - started, now, c.tokens, 0);
         learn(cs, &r->error(), 0, started);
+        if (delivered && resume_streams() && r->error().code != condition::cancelled &&
+            !r->error().partial_text.empty()) {
+          // Mid-stream recovery (best effort): another endpoint continues from the text
+          // delivered so far, sent as the model's turn; only the continuation reaches the
+          // caller.
+          if (told.empty()) req.contents.push_back(wire::content::model(std::string()));
+          told += r->error().partial_text;
+          req.contents.back().parts.front().text = told;
+          auto resumed = encode(req);
+          if (!resumed) co_return std::move(resumed).error();
+          *body = std::move(*resumed);
+          failed[i] = "cut mid-stream: " + r->error().message;
+          last = std::move(r);
+          (*last).error().partial_text = told;
+          continue;
+        }
         if (!delivered && worth_failover(r->error())) {
           failed[i] = "failed: " + r->error().message;
           last = std::move(r);

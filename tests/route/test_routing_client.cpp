@@ -11,6 +11,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/json/parse.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -491,4 +492,74 @@ TEST_CASE("hedging: the delay can follow the endpoint's observed p95", "[route]"
   for (int i = 1; i <= 100; ++i) r.finished(0, nullptr, std::chrono::milliseconds(i), t, 1, 1);
   // The last 64 samples are 37..100 ms: their p95 is 97 ms.
   CHECK(r.hedge_delay(0) == 97ms);
+}
+
+TEST_CASE("mid-stream recovery: a cut stream is continued by another endpoint",
+          "[route][client][stream]") {
+  asio::io_context ioc;
+  basic_client<routed_policies<route::ordered_fallback>> c(ioc.get_executor(), opts());
+  per_host hosts;
+  transport::scripted_reply cut;
+  cut.chunks = {sse_chunk("The answer "), sse_chunk("is ")};
+  cut.fail_after = gemini::error(errc::transport, "connection reset by peer");
+  transport::scripted_reply rest;
+  rest.chunks = {sse_chunk("forty-"), sse_chunk("two.", "STOP")};
+  hosts.replies["a"] = {cut};
+  hosts.replies["b"] = {rest};
+  setup(c, hosts, {host("a"), host("b")});
+  auto ro = c.router().options();
+  ro.resume_streams = true;
+  c.router().reconfigure(ro);
+  std::string seen;
+  auto r = run(ioc, c.stream(ask("What is the answer?"), [&](const wire::generate_content_response& ch) {
+    seen += ch.text();
+  }));
+  REQUIRE(r);
+  CHECK(seen == "The answer is forty-two.");  // one uninterrupted answer for the caller
+  CHECK(r->text() == "The answer is forty-two.");
+  CHECK(r->delivery.endpoint == 1);
+  CHECK(hosts.calls() == "a,b");
+  // b was asked to continue: the partial answer went as the model's turn.
+  auto body = boost::json::parse(c.transport().requests().back().body).as_object();
+  auto const& contents = body.at("contents").as_array();
+  REQUIRE(contents.size() == 2);
+  CHECK(contents[1].at("role") == "model");
+  CHECK(contents[1].at("parts").at(0).at("text") == "The answer is ");
+
+  SECTION("off by default: the cut ends the call with the partial text") {
+    hosts.replies["a"] = {cut};
+    ro.resume_streams = false;
+    c.router().reconfigure(ro);
+    auto r2 = run(ioc, c.stream(ask("What is the answer?"), [](const auto&) {}));
+    REQUIRE_FALSE(r2);
+    CHECK(r2.error().partial_text == "The answer is ");
+  }
+}
+
+TEST_CASE("mid-stream recovery over sockets: an emulator cut mid-stream, another continues",
+          "[route][emulator][stream]") {
+  emulator first, second;
+  asio::io_context ioc;
+  client_options o;
+  o.base_url = first.base_url() + "/v1beta";
+  basic_client<real_routed> c(ioc.get_executor(), o);
+  route::router<route::ordered_fallback>::options_type ro;
+  ro.endpoints = {at(first, "first"), at(second, "second")};
+  ro.resume_streams = true;
+  c.router().reconfigure(ro);
+  first.push_fault(fault_kind::cut_mid_stream);
+  std::string seen;
+  std::size_t chunks = 0;
+  auto req = ask("Tell me about connection pools in a few sentences.");
+  auto r = run(ioc, c.stream(std::move(req), [&](const wire::generate_content_response& ch) {
+    seen += ch.text();
+    ++chunks;
+  }));
+  REQUIRE(r);
+  CHECK(r->delivery.endpoint == 1);
+  CHECK(r->text() == seen);
+  CHECK(chunks > 2);
+  CHECK(first.requests() == 1);
+  CHECK(second.requests() == 1);
+  CHECK(r->finish() == wire::finish_reason::stop);
 }

@@ -201,6 +201,10 @@ struct router_options {
   /// `hedge_min_samples` successful calls; `hedge_after` until then).
   bool hedge_at_p95 = false;
   std::size_t hedge_min_samples = 20;
+  /// Mid-stream recovery (best effort, off by default): when a stream is cut after chunks
+  /// reached the caller, another endpoint is asked to continue from the partial answer
+  /// (sent as the model's turn) and only the continuation is delivered.
+  bool resume_streams = false;
 };
 
 template <strategy Strategy, class Breaker = breaker::consecutive_failures>
