@@ -563,3 +563,27 @@ TEST_CASE("mid-stream recovery over sockets: an emulator cut mid-stream, another
   CHECK(second.requests() == 1);
   CHECK(r->finish() == wire::finish_reason::stop);
 }
+
+TEST_CASE("routing over sockets: latency-aware choice moves to the faster emulator",
+          "[route][emulator]") {
+  gemini::testing::emulator_options slow_opts;
+  slow_opts.latency.first_byte = 300ms;  // far above any loopback hiccup of the fast one
+  emulator slow(slow_opts), fast;
+  asio::io_context ioc;
+  client_options o;
+  o.base_url = fast.base_url() + "/v1beta";
+  struct by_latency : policies::defaults {
+    using route = gemini::route::router<gemini::route::latency>;
+  };
+  basic_client<by_latency> c(ioc.get_executor(), o);
+  route::router<route::latency>::options_type ro;
+  ro.endpoints = {at(slow, "slow"), at(fast, "fast")};
+  c.router().reconfigure(ro);
+  for (int i = 0; i < 8; ++i) {
+    auto req = ask("q" + std::to_string(i));
+    REQUIRE(run(ioc, c.generate(std::move(req))));
+  }
+  CHECK(slow.requests() == 1);  // measured once, then avoided
+  CHECK(fast.requests() == 7);
+  CHECK(c.router().load(0).latency_ms > c.router().load(1).latency_ms);
+}
