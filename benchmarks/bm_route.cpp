@@ -39,8 +39,7 @@ void BM_choose(benchmark::State& state) {
   state.SetItemsProcessed(n);
 }
 
-#define GEMINI_ROUTE_BENCH(S) \
-  BENCHMARK_TEMPLATE(BM_choose, route::S)->Arg(4)->Arg(16)->Arg(64)
+#define GEMINI_ROUTE_BENCH(S) BENCHMARK_TEMPLATE(BM_choose, route::S)->Arg(4)->Arg(16)->Arg(64)
 
 GEMINI_ROUTE_BENCH(ordered_fallback);
 GEMINI_ROUTE_BENCH(single);

@@ -12,9 +12,9 @@
 #include <gemini/config.hpp>
 #include <gemini/error.hpp>
 #include <gemini/limit/concept.hpp>
-#include <gemini/route/concept.hpp>
 #include <gemini/policies.hpp>
 #include <gemini/retry/concept.hpp>
+#include <gemini/route/concept.hpp>
 #include <gemini/transport/concept.hpp>
 #include <gemini/transport/http.hpp>
 #include <gemini/wire/accumulator.hpp>
@@ -26,22 +26,22 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <list>
 #include <memory>
 #include <string>
-#include <unordered_map>
-#include <vector>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace gemini {
 inline namespace v1 {
@@ -193,8 +193,7 @@ class client_impl {
   /// Builds the transport from the executor and its options. Configuration errors
   /// (bad base URL, unreadable CA file) are reported by every call, never thrown.
   template <class TransportOptions = transport::https_options>
-  explicit client_impl(executor_type ex,
-                       client_options opts = client_options::from_environment(),
+  explicit client_impl(executor_type ex, client_options opts = client_options::from_environment(),
                        TransportOptions topts = {})
       : ex_(ex), opts_(std::move(opts)), transport_(ex, topts), cache_(make_cache(ex)) {
     configure();
@@ -300,12 +299,13 @@ class client_impl {
   boost::asio::awaitable<result<wire::list_models_response>> list_models(int page_size) {
     return list_models(page_size, std::string(), call_options{});
   }
-  boost::asio::awaitable<result<wire::list_models_response>> list_models(
-      int page_size, std::string page_token) {
+  boost::asio::awaitable<result<wire::list_models_response>> list_models(int page_size,
+                                                                         std::string page_token) {
     return list_models(page_size, std::move(page_token), call_options{});
   }
-  boost::asio::awaitable<result<wire::list_models_response>> list_models(
-      int page_size, std::string page_token, call_options o) {
+  boost::asio::awaitable<result<wire::list_models_response>> list_models(int page_size,
+                                                                         std::string page_token,
+                                                                         call_options o) {
     std::string target = base_.path + "/models";
     char sep = '?';
     if (page_size > 0) {
@@ -313,16 +313,15 @@ class client_impl {
       sep = '&';
     }
     if (!page_token.empty()) target += sep + std::string("pageToken=") + url_encode(page_token);
-    return unary<wire::list_models_response>("GET", std::move(target), std::string(),
-                                             std::move(o), std::nullopt);
+    return unary<wire::list_models_response>("GET", std::move(target), std::string(), std::move(o),
+                                             std::nullopt);
   }
 
   /// GET models/{model}.
   boost::asio::awaitable<result<wire::model_info>> get_model(std::string model) {
     return get_model(std::move(model), call_options{});
   }
-  boost::asio::awaitable<result<wire::model_info>> get_model(std::string model,
-                                                             call_options o) {
+  boost::asio::awaitable<result<wire::model_info>> get_model(std::string model, call_options o) {
     std::string target = base_.path + "/" + model_path(model);
     return unary<wire::model_info>("GET", std::move(target), std::string(), std::move(o),
                                    std::nullopt);
@@ -337,7 +336,7 @@ class client_impl {
       base_ = std::move(*b);
     if (!config_error_ && opts_.model.empty())
       config_error_ = gemini::error(errc::bad_configuration, "client_options::model is empty");
-    if constexpr (requires(Transport& t) { t.configuration_error(); }) {
+    if constexpr (requires(Transport & t) { t.configuration_error(); }) {
       if (!config_error_ && transport_.configuration_error())
         config_error_ = *transport_.configuration_error();
     }
@@ -360,8 +359,8 @@ class client_impl {
     static constexpr char hex[] = "0123456789ABCDEF";
     std::string out;
     for (unsigned char c : s) {
-      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '_' || c == '.' || c == '~') {
+      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_' || c == '.' || c == '~') {
         out += static_cast<char>(c);
       } else {
         out += '%';
@@ -379,8 +378,8 @@ class client_impl {
     auto check = [](const wire::content& c, std::size_t i) -> std::optional<gemini::error> {
       for (std::size_t k = 0; k < c.parts.size(); ++k)
         if (c.parts[k].text && !valid_utf8(*c.parts[k].text))
-          return gemini::error(errc::invalid_utf8, "contents[" + std::to_string(i) +
-                                                       "].parts[" + std::to_string(k) +
+          return gemini::error(errc::invalid_utf8, "contents[" + std::to_string(i) + "].parts[" +
+                                                       std::to_string(k) +
                                                        "].text is not valid UTF-8");
       return std::nullopt;
     };
@@ -483,8 +482,7 @@ class client_impl {
     if constexpr (!none_policy<Breaker> || !none_policy<Limit>) {
       auto now = clock_.now();
       if constexpr (!none_policy<Breaker>)
-        breaker_.record(err ? breaker::judge(*err) : breaker::outcome::success, now - started,
-                        now);
+        breaker_.record(err ? breaker::judge(*err) : breaker::outcome::success, now - started, now);
       if constexpr (!none_policy<Limit>) {
         limit_.release(cs.cost, err ? cs.cost.tokens : used_tokens, now);
         if (err && err->code == condition::throttled && err->retry_delay)
@@ -515,7 +513,7 @@ class client_impl {
 
   /// Waits `d` (virtually, when the clock policy is a manual clock). False when cancelled.
   boost::asio::awaitable<bool> sleep_for(std::chrono::milliseconds d) {
-    if constexpr (requires(Clock& c) { c.advance(d); }) {
+    if constexpr (requires(Clock & c) { c.advance(d); }) {
       clock_.advance(d);
       co_return true;
     } else {
@@ -535,8 +533,9 @@ class client_impl {
     const limit::cost* cost;
     bool woken = false;
   };
-  static constexpr bool keyed_queues =
-      requires(Limit& l, const limit::cost& c) { { l.same_queue(c, c) } -> std::same_as<bool>; };
+  static constexpr bool keyed_queues = requires(Limit & l, const limit::cost& c) {
+    { l.same_queue(c, c) } -> std::same_as<bool>;
+  };
 
   /// True when no waiter of `me`'s queue is ahead of it.
   bool at_head(typename std::list<limit_waiter>::iterator me) {
@@ -601,15 +600,15 @@ class client_impl {
       }
       auto real_now = transport::clock_type::now();
       if (real_now >= give_up_at) {
-        out = gemini::error(give_up_at == cs.limits.deadline ? errc::deadline_exceeded
-                                                              : errc::rate_limited,
-                            "waited for the rate limiter until the limit");
+        out = gemini::error(
+            give_up_at == cs.limits.deadline ? errc::deadline_exceeded : errc::rate_limited,
+            "waited for the rate limiter until the limit");
         break;
       }
       // Sleep until the limiter's answer (translated to real time) or until woken.
       auto until = give_up_at;
       if (g.when != Clock::time_point::max()) {
-        if constexpr (requires(Clock& c) { c.advance(g.when - now); }) {
+        if constexpr (requires(Clock & c) { c.advance(g.when - now); }) {
           clock_.advance(g.when - now);  // virtual time: no real wait
           continue;
         } else {
@@ -639,9 +638,8 @@ class client_impl {
   }
 
   template <class T>
-  boost::asio::awaitable<result<T>> unary(const char* method, std::string target,
-                                          std::string body, call_options o,
-                                          std::optional<limit::cost> c) {
+  boost::asio::awaitable<result<T>> unary(const char* method, std::string target, std::string body,
+                                          call_options o, std::optional<limit::cost> c) {
     if (config_error_) co_return *config_error_;
     if (!c) c = limit::cost{static_cast<std::int64_t>(body.size() / 4)};
     call_state cs = begin_call(o, *c);
@@ -657,9 +655,8 @@ class client_impl {
         auto started = attempt_start();
         // One attempt: send, map the status, parse. Without a retry policy the body is
         // sent once, so it is moved into the request instead of copied.
-        auto request = none_policy<Retry>
-                           ? make_request(method, std::move(target), std::move(body))
-                           : make_request(method, target, body);
+        auto request = none_policy<Retry> ? make_request(method, std::move(target), std::move(body))
+                                          : make_request(method, target, body);
         auto resp = co_await transport_.request(std::move(request), cs.limits);
         auto r = to_result<T>(std::move(resp));
         if constexpr (!none_policy<Limit>) wake_head();
@@ -692,7 +689,6 @@ class client_impl {
     }
     return std::move(*parsed);
   }
-
 
   template <class T>
   static boost::asio::awaitable<result<T>> ready(gemini::error e) {
@@ -779,9 +775,9 @@ class client_impl {
                    const transport::attempt_limits& lim, std::int64_t reserved) {
     st->endpoint[k] = i;
     ++st->started;
-    boost::asio::co_spawn(ex_, racer(st, k, i, std::move(h), p, lim, reserved),
-                          boost::asio::bind_cancellation_slot(st->cancel[k].slot(),
-                                                              [](std::exception_ptr) {}));
+    boost::asio::co_spawn(
+        ex_, racer(st, k, i, std::move(h), p, lim, reserved),
+        boost::asio::bind_cancellation_slot(st->cancel[k].slot(), [](std::exception_ptr) {}));
   }
 
   boost::asio::awaitable<void> racer(std::shared_ptr<race_state> st, int k, std::size_t i,
@@ -806,13 +802,10 @@ class client_impl {
 
   /// One attempt on endpoint i that, when it has not answered after `delay`, races a
   /// second endpoint; the first success wins and the other attempt is cancelled.
-  boost::asio::awaitable<race_result> hedged(std::size_t i, transport::http_request h,
-                                             std::chrono::milliseconds delay,
-                                             const wire::generate_content_request& req,
-                                             const std::string& body,
-                                             const route::request_traits& traits,
-                                             std::vector<std::string> failed,
-                                             const call_state& cs) {
+  boost::asio::awaitable<race_result> hedged(
+      std::size_t i, transport::http_request h, std::chrono::milliseconds delay,
+      const wire::generate_content_request& req, const std::string& body,
+      const route::request_traits& traits, std::vector<std::string> failed, const call_state& cs) {
     auto st = std::make_shared<race_state>(ex_);
     start_racer(st, 0, i, std::move(h), route_.at(i).provider, cs.limits, cs.cost.tokens);
     auto hedge_at = transport::clock_type::now() + delay;
@@ -849,8 +842,8 @@ class client_impl {
       if (cs_state.cancelled() != boost::asio::cancellation_type::none) {
         for (int k = 0; k < st->started; ++k)
           if (!st->outcome[k]) st->cancel[k].emit(boost::asio::cancellation_type::terminal);
-        co_return race_result{gemini::error(errc::cancelled, "the call was cancelled"), i,
-                              std::nullopt, {}};
+        co_return race_result{
+            gemini::error(errc::cancelled, "the call was cancelled"), i, std::nullopt, {}};
       }
       if (!ec && !hedge_tried) {  // the delay passed without an answer: hedge
         hedge_tried = true;
@@ -859,8 +852,8 @@ class client_impl {
         if (ch.index) {
           auto h2 = endpoint_request(route_.at(*ch.index), req, body, false);
           if (h2)
-            start_racer(st, 1, *ch.index, std::move(*h2), route_.at(*ch.index).provider,
-                        cs.limits, cs.cost.tokens);
+            start_racer(st, 1, *ch.index, std::move(*h2), route_.at(*ch.index).provider, cs.limits,
+                        cs.cost.tokens);
           else
             route_.finished(*ch.index, &h2.error(), {}, clock_.now(), cs.cost.tokens, 0);
         }
@@ -942,8 +935,8 @@ class client_impl {
         if (!h) {
           r.emplace(std::move(h).error());
         } else if (on_chunk) {
-          r.emplace(co_await stream_attempt(std::move(*h), ep.provider, *on_chunk, cs.limits,
-                                            delivered));
+          r.emplace(
+              co_await stream_attempt(std::move(*h), ep.provider, *on_chunk, cs.limits, delivered));
         } else if (hedge) {
           auto raced = co_await hedged(i, std::move(*h), *hedge, req, *body, traits, failed, cs);
           if (raced.other_failed) failed[*raced.other_failed] = "failed: " + raced.other_error;
@@ -1093,8 +1086,8 @@ class client_impl {
       } else {
         auto c = estimate(req, *body);
         std::string target = method_target(o, "generateContent");
-        r.emplace(co_await unary<wire::generate_content_response>(
-            "POST", std::move(target), std::move(*body), o, c));
+        r.emplace(co_await unary<wire::generate_content_response>("POST", std::move(target),
+                                                                  std::move(*body), o, c));
       }
     }
     if (*r && b.should_store(**r)) {
@@ -1165,8 +1158,8 @@ class client_impl {
   /// One streaming attempt: Gemini SSE chunks, or OpenAI chat-completion chunks translated
   /// to Gemini chunks, delivered as they arrive and accumulated.
   boost::asio::awaitable<result<wire::generate_content_response>> stream_attempt(
-      transport::http_request request, route::provider provider,
-      detail::chunk_callback& on_chunk, transport::attempt_limits lim, bool& delivered) {
+      transport::http_request request, route::provider provider, detail::chunk_callback& on_chunk,
+      transport::attempt_limits lim, bool& delivered) {
     const bool openai = provider == route::provider::openai;
     auto s = co_await transport_.open(std::move(request), lim);
     if (!s) co_return std::move(s).error();
@@ -1228,8 +1221,8 @@ class client_impl {
     if (auto fin = parser.finish(); !fin) co_return fail(std::move(fin).error());
     if (auto e = drain()) co_return std::move(*e);
     if (!acc.finished())
-      co_return fail(gemini::error(errc::truncated_stream,
-                                   "the stream ended without a finishReason"));
+      co_return fail(
+          gemini::error(errc::truncated_stream, "the stream ended without a finishReason"));
     co_return acc.take();
   }
 
@@ -1250,8 +1243,8 @@ class client_impl {
   [[no_unique_address]] Sync sync_;
   struct no_waiters {};
   // The limiter's wait queue exists only when the limit slot is used.
-  [[no_unique_address]] std::conditional_t<none_policy<Limit>, no_waiters,
-                                           std::list<limit_waiter>> waiters_;
+  [[no_unique_address]] std::conditional_t<none_policy<Limit>, no_waiters, std::list<limit_waiter>>
+      waiters_;
   // Identical requests in flight, only with a cache policy.
   struct no_flights {};  // a distinct empty type: two of the same type cannot overlap
   [[no_unique_address]] std::conditional_t<none_policy<Cache>, no_flights, flight_map> flights_;
@@ -1261,13 +1254,11 @@ class client_impl {
 
 /// The client type for a policy bundle. Bundles with the same choices share one type.
 template <class Policies = policies::defaults>
-using basic_client =
-    detail::client_impl<typename Policies::transport, typename Policies::cache,
-                        typename Policies::limit, typename Policies::breaker,
-                        typename Policies::retry, typename Policies::route,
-                        typename Policies::budget, typename Policies::guard,
-                        typename Policies::observe, typename Policies::clock,
-                        typename Policies::sync>;
+using basic_client = detail::client_impl<
+    typename Policies::transport, typename Policies::cache, typename Policies::limit,
+    typename Policies::breaker, typename Policies::retry, typename Policies::route,
+    typename Policies::budget, typename Policies::guard, typename Policies::observe,
+    typename Policies::clock, typename Policies::sync>;
 
 /// The default client: HTTPS transport, every other slot a no-op.
 using client = basic_client<>;

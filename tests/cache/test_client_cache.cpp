@@ -183,7 +183,8 @@ TEST_CASE("only complete, unblocked answers are stored by default", "[cache][cli
   SECTION("a storable predicate changes that") {
     auto o = c.cache().options();
     o.storable = [](const cache::response& r) {
-      return r.finish() == wire::finish_reason::stop || r.finish() == wire::finish_reason::max_tokens;
+      return r.finish() == wire::finish_reason::stop ||
+             r.finish() == wire::finish_reason::max_tokens;
     };
     c.cache().reconfigure(o);
     c.transport().push_body(body("cut", "MAX_TOKENS"));

@@ -51,8 +51,7 @@ TEST_CASE("every field that changes the answer changes the key", "[cache][key]")
       {"text of a content", [](auto& r) { r.contents[2].parts[0].text = "And of Spain?"; }},
       {"role of a content", [](auto& r) { r.contents[1].role = "user"; }},
       {"one more content", [](auto& r) { r.contents.push_back(wire::content::user("x")); }},
-      {"one more part",
-       [](auto& r) { r.contents[2].parts.push_back(wire::part::from_text("")); }},
+      {"one more part", [](auto& r) { r.contents[2].parts.push_back(wire::part::from_text("")); }},
       {"a thought flag", [](auto& r) { r.contents[1].parts[0].thought = true; }},
       {"a thought signature", [](auto& r) { r.contents[1].parts[0].thought_signature = "c2ln"; }},
       {"inline data",
@@ -87,8 +86,7 @@ TEST_CASE("every field that changes the answer changes the key", "[cache][key]")
          r.generation_config.emplace();
          r.generation_config->top_k = 40;
        }},
-      {"an empty generation config",
-       [](auto& r) { r.generation_config.emplace(); }},
+      {"an empty generation config", [](auto& r) { r.generation_config.emplace(); }},
       {"thinking config",
        [](auto& r) {
          r.generation_config.emplace();

@@ -49,7 +49,7 @@ wire::generate_content_request ask(std::string text) {
 }
 
 result<wire::generate_content_response> generate(asio::io_context& ioc, auto& client,
-                                                  std::string text, call_options o = {}) {
+                                                 std::string text, call_options o = {}) {
   auto op = client.generate(ask(std::move(text)), std::move(o));
   return run(ioc, std::move(op));
 }
@@ -67,8 +67,7 @@ result<redis::reply> raw(asio::io_context& ioc, const redis_server& srv,
 
 }  // namespace
 
-TEST_CASE("redis cache: a second service instance gets the first one's answer",
-          "[cache][redis]") {
+TEST_CASE("redis cache: a second service instance gets the first one's answer", "[cache][redis]") {
   redis_server srv;
   emulator emu;
   asio::io_context ioc;
@@ -122,8 +121,8 @@ TEST_CASE("redis cache: stale-if-error serves an expired entry during an outage"
   emulator emu;
   asio::io_context ioc;
   redis_client c(ioc.get_executor(), emulator_options(emu));
-  auto wall = std::make_shared<std::chrono::system_clock::time_point>(
-      std::chrono::system_clock::now());
+  auto wall =
+      std::make_shared<std::chrono::system_clock::time_point>(std::chrono::system_clock::now());
   auto o = on(srv);
   o.ttl = 60s;
   o.stale_if_error = 1h;

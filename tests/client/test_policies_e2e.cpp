@@ -73,7 +73,8 @@ TEST_CASE("a 429 storm is ridden out, waiting what RetryInfo asks", "[policy][em
   REQUIRE(r);
   CHECK(emu.requests() == 4);
   CHECK(c.clock().now() - t0 >= 21s);  // three RetryInfo delays of 7 s, never earlier
-  CHECK(c.circuit_breaker().current(c.clock().now()) == breaker::state::closed);  // 429s are not outages
+  CHECK(c.circuit_breaker().current(c.clock().now()) ==
+        breaker::state::closed);  // 429s are not outages
 }
 
 TEST_CASE("a per-day quota fails fast, without waiting or retrying", "[policy][emulator]") {

@@ -44,7 +44,7 @@ TEST_CASE("keyed by tenant: each tenant has its own bucket", "[limit][keyed]") {
   auto second = l.try_acquire(call("acme", "m"), t0);
   CHECK_FALSE(second.granted);
   CHECK(second.when == t0 + 60s + 1ns);
-  CHECK(l.try_acquire(call("globex", "m"), t0).granted);        // another tenant
+  CHECK(l.try_acquire(call("globex", "m"), t0).granted);          // another tenant
   CHECK_FALSE(l.try_acquire(call("acme", "other"), t0).granted);  // model does not matter
   CHECK(l.keys() == 2);
   CHECK(l.same_queue(call("acme", "a"), call("acme", "b")));

@@ -49,8 +49,8 @@ std::string ok_body(const std::string& text, const char* finish = "STOP") {
          R"("}],"usageMetadata":{"promptTokenCount":2,"candidatesTokenCount":1,"totalTokenCount":3}})";
 }
 std::string error_body(int code, const char* status, const char* details = "") {
-  return R"({"error":{"code":)" + std::to_string(code) + R"(,"message":"m","status":")" +
-         status + R"(","details":[)" + details + "]}}";
+  return R"({"error":{"code":)" + std::to_string(code) + R"(,"message":"m","status":")" + status +
+         R"(","details":[)" + details + "]}}";
 }
 constexpr const char* per_day_quota =
     R"({"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaMetric":"m","quotaId":"GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]},)"
@@ -172,7 +172,8 @@ TEST_CASE("routing: a per-day quota fails over instead of waiting for tomorrow",
   basic_client<routed_policies<route::ordered_fallback, gemini::retry::exponential>> c(
       ioc.get_executor(), opts());
   per_host hosts;
-  hosts.replies["a"] = {scripted_reply::ok(error_body(429, "RESOURCE_EXHAUSTED", per_day_quota), 429)};
+  hosts.replies["a"] = {
+      scripted_reply::ok(error_body(429, "RESOURCE_EXHAUSTED", per_day_quota), 429)};
   hosts.replies["b"] = {scripted_reply::ok(ok_body("b"))};
   setup(c, hosts, {host("a"), host("b")});
   auto t0 = c.clock().now();
@@ -210,7 +211,8 @@ TEST_CASE("routing: content-policy fallback tries the next endpoint when configu
   setup(c, hosts, {host("a"), host("b")});
   auto blocked = run(ioc, c.generate(ask()));
   REQUIRE(blocked);
-  CHECK(blocked->finish() == wire::finish_reason::safety);  // off by default: the block is the answer
+  CHECK(blocked->finish() ==
+        wire::finish_reason::safety);  // off by default: the block is the answer
   CHECK(hosts.calls() == "a");
 
   auto ro = c.router().options();
@@ -282,8 +284,7 @@ route::endpoint at(const emulator& emu, std::string name, double weight = 1) {
 }
 }  // namespace
 
-TEST_CASE("routing over sockets: an emulator outage fails over to the other",
-          "[route][emulator]") {
+TEST_CASE("routing over sockets: an emulator outage fails over to the other", "[route][emulator]") {
   emulator primary, secondary;
   asio::io_context ioc;
   client_options o;
@@ -328,11 +329,12 @@ TEST_CASE("routing over sockets: weighted shares between two emulators", "[route
 
 namespace {
 std::string sse_chunk(const std::string& text, const char* finish = nullptr) {
-  std::string j = R"({"candidates":[{"content":{"parts":[{"text":")" + text +
-                  R"("}],"role":"model"})";
+  std::string j =
+      R"({"candidates":[{"content":{"parts":[{"text":")" + text + R"("}],"role":"model"})";
   if (finish) j += R"(,"finishReason":")" + std::string(finish) + "\"";
   j += "}]";
-  if (finish) j += R"(,"usageMetadata":{"promptTokenCount":2,"candidatesTokenCount":2,"totalTokenCount":4})";
+  if (finish)
+    j += R"(,"usageMetadata":{"promptTokenCount":2,"candidatesTokenCount":2,"totalTokenCount":4})";
   return "data: " + j + "}\r\n\r\n";
 }
 }  // namespace
@@ -511,9 +513,9 @@ TEST_CASE("mid-stream recovery: a cut stream is continued by another endpoint",
   ro.resume_streams = true;
   c.router().reconfigure(ro);
   std::string seen;
-  auto r = run(ioc, c.stream(ask("What is the answer?"), [&](const wire::generate_content_response& ch) {
-    seen += ch.text();
-  }));
+  auto r =
+      run(ioc, c.stream(ask("What is the answer?"),
+                        [&](const wire::generate_content_response& ch) { seen += ch.text(); }));
   REQUIRE(r);
   CHECK(seen == "The answer is forty-two.");  // one uninterrupted answer for the caller
   CHECK(r->text() == "The answer is forty-two.");

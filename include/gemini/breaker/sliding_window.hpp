@@ -22,9 +22,9 @@ enum class window_kind {
 
 struct sliding_window_options {
   window_kind kind = window_kind::count;
-  std::size_t window_size = 100;          ///< calls (count) or seconds (time)
-  std::size_t minimum_calls = 10;         ///< no judgement before this many calls
-  double failure_rate_threshold = 0.5;    ///< open when failures / calls >= this
+  std::size_t window_size = 100;        ///< calls (count) or seconds (time)
+  std::size_t minimum_calls = 10;       ///< no judgement before this many calls
+  double failure_rate_threshold = 0.5;  ///< open when failures / calls >= this
   std::chrono::milliseconds slow_call_duration{10000};
   double slow_call_rate_threshold = 1.0;  ///< open when slow / calls >= this (1.0: all slow)
   std::size_t permitted_calls_in_half_open = 3;

@@ -59,10 +59,13 @@ struct behaviour {
   /// Which responses are stored (empty: default_storable).
   std::function<bool(const response&)> storable;
 
-  bool should_store(const response& r) const { return storable ? storable(r) : default_storable(r); }
+  bool should_store(const response& r) const {
+    return storable ? storable(r) : default_storable(r);
+  }
 };
 
 /// A synchronous backend (e.g. cache::memory).
+// clang-format off
 template <class C>
 concept sync_backend = requires(C& c, const key& k, time_point now, response_ptr v,
                                 std::chrono::milliseconds ttl) {
@@ -70,8 +73,10 @@ concept sync_backend = requires(C& c, const key& k, time_point now, response_ptr
   c.store(k, std::move(v), ttl, now);
   { c.behaviour() } -> std::convertible_to<const cache::behaviour&>;
 };
+// clang-format on
 
 /// A backend that does I/O (e.g. cache::redis): awaitable hooks, fail-open.
+// clang-format off
 template <class C>
 concept async_backend = requires(C& c, const key& k, time_point now, response_ptr v,
                                  std::chrono::milliseconds ttl) {
@@ -79,6 +84,7 @@ concept async_backend = requires(C& c, const key& k, time_point now, response_pt
   { c.async_store(k, std::move(v), ttl, now) } -> std::same_as<boost::asio::awaitable<void>>;
   { c.behaviour() } -> std::convertible_to<const cache::behaviour&>;
 };
+// clang-format on
 
 template <class C>
 concept cache_policy = sync_backend<C> || async_backend<C>;

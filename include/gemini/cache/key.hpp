@@ -150,8 +150,8 @@ void hash_scalar(sha256& h, char marker, const std::optional<T>& v) {
 /// media resolution, unknown fields) is hashed as its JSON under a different marker.
 inline void hash_generation_config(sha256& h, const wire::generation_config& g) {
   bool structured = g.response_schema || g.response_json_schema || g.response_modalities ||
-                    g.media_resolution || g.speech_config || g.image_config ||
-                    g.thinking_config || !g.extra.empty();
+                    g.media_resolution || g.speech_config || g.image_config || g.thinking_config ||
+                    !g.extra.empty();
   if (structured) {
     h.field('G', wire::serialize(g));
     return;

@@ -82,8 +82,7 @@ class basic_memory {
     if (now < n.expires) {
       s.lru.splice(s.lru.begin(), s.lru, it->second);
       ++s.stats.hits;
-      return {n.value, false,
-              std::chrono::ceil<std::chrono::milliseconds>(n.expires - now)};
+      return {n.value, false, std::chrono::ceil<std::chrono::milliseconds>(n.expires - now)};
     }
     ++s.stats.misses;
     if (now < n.expires + opts_.stale_if_error) {

@@ -65,7 +65,8 @@ class redis_cache {
   using executor_type = boost::asio::any_io_executor;
 
   explicit redis_cache(executor_type ex, redis_options o = {})
-      : ex_(ex), o_(std::move(o)),
+      : ex_(ex),
+        o_(std::move(o)),
         conn_(std::make_unique<gemini::redis::connection>(ex_, o_.server)) {}
 
   /// New options and a new connection (the entries stay in Redis).
@@ -110,9 +111,9 @@ class redis_cache {
   boost::asio::awaitable<void> async_store(const key& k, response_ptr v,
                                            std::chrono::milliseconds ttl, time_point) {
     if (!v || ttl.count() <= 0) co_return;
-    auto fresh_until = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           (wall_now() + ttl).time_since_epoch())
-                           .count();
+    auto fresh_until =
+        std::chrono::duration_cast<std::chrono::milliseconds>((wall_now() + ttl).time_since_epoch())
+            .count();
     std::string value = "gcx1 " + std::to_string(fresh_until) + '\n' + wire::serialize(*v);
     std::string rk = redis_key(k);
     std::string px = std::to_string((ttl + o_.stale_if_error).count());
@@ -138,9 +139,9 @@ class redis_cache {
     if (ec != std::errc{} || p != v.data() + nl) return {};
     auto parsed = wire::parse<wire::generate_content_response>(v.substr(nl + 1));
     if (!parsed) return {};
-    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      wall_now().time_since_epoch())
-                      .count();
+    auto now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(wall_now().time_since_epoch())
+            .count();
     lookup_result out;
     out.value = std::make_shared<const response>(std::move(*parsed));
     out.stale = now_ms >= until;
@@ -168,9 +169,10 @@ class tiered {
   using slot = gemini::slot::cache;
 
   template <class Executor>
-    requires std::constructible_from<L2, Executor>
+  requires std::constructible_from<L2, Executor>
   explicit tiered(Executor ex) : l2_(ex) {}
-  tiered() requires std::default_initializable<L2> = default;
+  tiered() requires std::default_initializable<L2>
+  = default;
 
   L1& l1() noexcept { return l1_; }
   L2& l2() noexcept { return l2_; }

@@ -35,6 +35,7 @@ struct grant {
   std::chrono::steady_clock::time_point when{};  ///< when not granted: ask again at
 };
 
+// clang-format off
 template <class P>
 concept limit_policy =
     declares_slot<P, gemini::slot::limit> &&
@@ -45,6 +46,7 @@ concept limit_policy =
       { p.options().max_queue } -> std::convertible_to<std::size_t>;
       { p.options().max_wait } -> std::convertible_to<std::chrono::milliseconds>;
     };
+// clang-format on
 
 }  // namespace limit
 }  // namespace v1

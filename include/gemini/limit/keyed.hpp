@@ -37,7 +37,7 @@ struct keyed_options {
   /// Options of a key's limiter (tenant, model); empty: `defaults` for every key.
   std::function<InnerOptions(std::string_view tenant, std::string_view model)> options_for;
   InnerOptions defaults{};
-  std::size_t max_queue = 1024;              ///< callers waiting, all keys together
+  std::size_t max_queue = 1024;               ///< callers waiting, all keys together
   std::chrono::milliseconds max_wait{30000};  ///< longest wait before rate_limited
   /// Limiters kept at most; beyond it the least recently used idle one is dropped (it
   /// starts full when its key comes back).
@@ -46,8 +46,7 @@ struct keyed_options {
 
 /// A limiter per key. `Inner` is any limit policy constructible from its options and
 /// reporting `in_flight()` (token_bucket by default).
-template <class Inner = basic_token_bucket<sync::single_thread>,
-          class Sync = sync::single_thread>
+template <class Inner = basic_token_bucket<sync::single_thread>, class Sync = sync::single_thread>
 class keyed {
  public:
   using slot = gemini::slot::limit;

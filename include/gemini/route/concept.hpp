@@ -29,6 +29,7 @@ struct choice {
   std::string why_none;  ///< "a: breaker open; b: context window 32768 < 50000 tokens"
 };
 
+// clang-format off
 template <class P>
 concept route_policy =
     declares_slot<P, gemini::slot::route> &&
@@ -41,6 +42,7 @@ concept route_policy =
                  std::int64_t{});
       { p.options().fallback_on_block } -> std::convertible_to<bool>;
     };
+// clang-format on
 
 }  // namespace route
 }  // namespace v1

@@ -32,9 +32,9 @@ struct price {
 };
 
 struct capabilities {
-  bool multimodal = true;  ///< accepts inline / file data parts
-  bool tools = true;       ///< function calling, built-in tools
-  bool code = true;        ///< code execution tool
+  bool multimodal = true;                   ///< accepts inline / file data parts
+  bool tools = true;                        ///< function calling, built-in tools
+  bool code = true;                         ///< code execution tool
   std::int64_t context_window = 1'048'576;  ///< input tokens
 };
 

@@ -279,7 +279,8 @@ class router {
       std::size_t k = std::min<std::size_t>(strategy_.pick(cands_, ctx), cands_.size() - 1);
       std::size_t i = cands_[k].index;
       auto& st = state_[i];
-      bool limited = st.limiter && !st.limiter->try_acquire(limit::cost{t.prompt_tokens}, now).granted;
+      bool limited =
+          st.limiter && !st.limiter->try_acquire(limit::cost{t.prompt_tokens}, now).granted;
       if (!limited && st.breaker.allow(now)) {
         ++st.load.in_flight;
         ++st.load.calls;
@@ -308,7 +309,8 @@ class router {
     auto& st = state_.at(i);
     if (st.load.in_flight > 0) --st.load.in_flight;
     st.breaker.record(err ? breaker::judge(*err) : breaker::outcome::success, took, now);
-    if (st.limiter) st.limiter->release(limit::cost{reserved_tokens}, err ? reserved_tokens : used_tokens, now);
+    if (st.limiter)
+      st.limiter->release(limit::cost{reserved_tokens}, err ? reserved_tokens : used_tokens, now);
     if (err && err->code == condition::cancelled) {
       ++st.load.cancelled;
       return;
