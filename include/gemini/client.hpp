@@ -334,6 +334,8 @@ class client_impl {
       config_error_ = std::move(b).error();
     else
       base_ = std::move(*b);
+    if (!opts_.model.empty())
+      generate_target_ = base_.path + "/" + model_path(opts_.model) + ":generateContent";
     if (!config_error_ && opts_.model.empty())
       config_error_ = gemini::error(errc::bad_configuration, "client_options::model is empty");
     if constexpr (requires(Transport & t) { t.configuration_error(); }) {
@@ -347,9 +349,15 @@ class client_impl {
   }
 
   std::string method_target(const call_options& o, std::string_view method) const {
-    std::string t = base_.path;
+    // The common case — the client's own model, generateContent — is built once.
+    if (o.model.empty() && method == "generateContent" && !generate_target_.empty())
+      return generate_target_;
+    std::string m = model_path(model_of(o));
+    std::string t;
+    t.reserve(base_.path.size() + m.size() + method.size() + 2);
+    t += base_.path;
     t += '/';
-    t += model_path(model_of(o));
+    t += m;
     t += ':';
     t += method;
     return t;
@@ -1231,6 +1239,7 @@ class client_impl {
   Transport transport_;
   transport::base_url base_;
   std::optional<gemini::error> config_error_;
+  std::string generate_target_;  // base path + models/{model}:generateContent
   [[no_unique_address]] Cache cache_;
   [[no_unique_address]] Limit limit_;
   [[no_unique_address]] Breaker breaker_;

@@ -149,9 +149,8 @@ TEST_CASE("breaker: opens after failures and fails fast without network", "[pipe
   CHECK(r.error().code == errc::circuit_open);
   CHECK(c.transport().calls() == 5);  // no network
   c.clock().advance(30s);
-  c.transport().set_responder([](const transport::http_request&) {
-    return transport::scripted_reply::ok(ok_body);
-  });
+  c.transport().set_responder(
+      [](const transport::http_request&) { return transport::scripted_reply::ok(ok_body); });
   CHECK(run(ioc, c.generate(hello())));  // half-open probe succeeds
   CHECK(c.circuit_breaker().current(c.clock().now()) == breaker::state::closed);
   // 4xx do not count as failures
@@ -173,9 +172,8 @@ TEST_CASE("limit: requests wait for the bucket; a 429 pauses it", "[pipeline][un
   limit::token_bucket_options lo;
   lo.requests_per_minute = 2;
   c.limiter().reconfigure(lo);
-  c.transport().set_responder([](const transport::http_request&) {
-    return transport::scripted_reply::ok(ok_body);
-  });
+  c.transport().set_responder(
+      [](const transport::http_request&) { return transport::scripted_reply::ok(ok_body); });
   auto t0 = c.clock().now();
   for (int i = 0; i < 3; ++i) REQUIRE(run(ioc, c.generate(hello())));
   CHECK(c.clock().now() - t0 >= 30s);  // the third waited for a refill
@@ -205,6 +203,7 @@ TEST_CASE("no-op policies take no space", "[pipeline][unit]") {
     gemini::transport::scripted_transport t;
     gemini::transport::base_url base;
     std::optional<gemini::error> err;
+    std::string generate_target;
   };
   STATIC_REQUIRE(sizeof(plain) == sizeof(reference));
   STATIC_REQUIRE(sizeof(resilient_client) > sizeof(plain));
