@@ -227,14 +227,7 @@ class client_impl {
     if constexpr (!none_policy<Cache>) {
       if (o.cache != cache_mode::no_store) return cached_generate(std::move(req), std::move(o));
     }
-    if constexpr (!none_policy<Route>) return routed(std::move(req), std::move(o), nullptr);
-    // Encoding is synchronous; only the exchange is a coroutine (one frame fewer a call).
-    auto body = encode(req);
-    if (!body) return ready<wire::generate_content_response>(std::move(body).error());
-    auto c = estimate(req, *body);
-    std::string target = method_target(o, "generateContent");
-    return unary<wire::generate_content_response>("POST", std::move(target), std::move(*body),
-                                                  std::move(o), c);
+    return send(std::move(req), std::move(o));
   }
 
   /// POST models/{model}:streamGenerateContent?alt=sse. `on_chunk` sees every chunk as it
@@ -1057,6 +1050,19 @@ class client_impl {
                             "cancelled while waiting for an identical request in flight");
   }
 
+  /// generate() past the cache: over the router's endpoints, or to the client's own.
+  boost::asio::awaitable<result<wire::generate_content_response>> send(
+      wire::generate_content_request req, call_options o) {
+    if constexpr (!none_policy<Route>) return routed(std::move(req), std::move(o), nullptr);
+    // Encoding is synchronous; only the exchange is a coroutine (one frame fewer a call).
+    auto body = encode(req);
+    if (!body) return ready<wire::generate_content_response>(std::move(body).error());
+    auto c = estimate(req, *body);
+    std::string target = method_target(o, "generateContent");
+    return unary<wire::generate_content_response>("POST", std::move(target), std::move(*body),
+                                                  std::move(o), c);
+  }
+
   /// generate() with a cache policy: lookup → join an identical request in flight, or send
   /// → store → stale-if-error.
   boost::asio::awaitable<result<wire::generate_content_response>> cached_generate(
@@ -1085,19 +1091,7 @@ class client_impl {
       }
     }
     std::optional<result<wire::generate_content_response>> r;
-    if constexpr (!none_policy<Route>) {
-      r.emplace(co_await routed(req, o, nullptr));
-    } else {
-      auto body = encode(req);
-      if (!body) {
-        r.emplace(std::move(body).error());
-      } else {
-        auto c = estimate(req, *body);
-        std::string target = method_target(o, "generateContent");
-        r.emplace(co_await unary<wire::generate_content_response>("POST", std::move(target),
-                                                                  std::move(*body), o, c));
-      }
-    }
+    r.emplace(co_await send(std::move(req), o));
     if (*r && b.should_store(**r)) {
       auto ttl = o.cache_ttl.count() > 0 ? o.cache_ttl : b.ttl;
       auto v = std::make_shared<const cache::response>(**r);
