@@ -11,39 +11,17 @@
 
 #include <benchmark/benchmark.h>
 
+#include "fixed_transport.hpp"
+
 #include <openssl/evp.h>
 
 namespace asio = boost::asio;
 using namespace gemini;
+using gemini::bench::client_loop;
+using gemini::bench::fixed_transport;
+using gemini::bench::ok_body;
 
 namespace {
-
-constexpr const char* ok_body =
-    R"({"candidates":[{"content":{"parts":[{"text":"A short answer from the model."}],)"
-    R"("role":"model"},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":9,)"
-    R"("candidatesTokenCount":7,"totalTokenCount":16},"modelVersion":"gemini-2.5-flash"})";
-
-/// Answers every request with the same body (the miss path's "network").
-struct fixed_transport {
-  using slot = gemini::slot::transport;
-  struct stream_type {
-    int status() const noexcept { return 200; }
-    asio::awaitable<result<std::size_t>> read_some(std::string&) { co_return std::size_t{0}; }
-  };
-  template <class Executor, class Options>
-  fixed_transport(const Executor&, const Options&) {}
-  asio::awaitable<result<transport::http_response>> request(transport::http_request req,
-                                                            transport::attempt_limits) {
-    benchmark::DoNotOptimize(req.body.data());
-    transport::http_response r;
-    r.status = 200;
-    r.body = ok_body;
-    co_return r;
-  }
-  asio::awaitable<result<stream_type>> open(transport::http_request, transport::attempt_limits) {
-    co_return stream_type{};
-  }
-};
 
 struct cached_policies : policies::defaults {
   using transport = fixed_transport;
@@ -75,17 +53,6 @@ wire::generate_content_request prompt(std::size_t bytes) {
 
 constexpr int calls_per_iteration = 1000;
 
-template <class Client>
-asio::awaitable<void> loop(Client* c, const wire::generate_content_request* req,
-                           std::size_t* failures) {
-  for (int i = 0; i < calls_per_iteration; ++i) {
-    auto fresh = *req;  // a request built for this call, handed over
-    auto r = co_await c->generate(std::move(fresh));
-    if (!r) ++*failures;
-    benchmark::DoNotOptimize(r);
-  }
-}
-
 template <class Policies>
 void through_client(benchmark::State& state) {
   asio::io_context ioc(1);
@@ -93,9 +60,10 @@ void through_client(benchmark::State& state) {
   auto req = prompt(static_cast<std::size_t>(state.range(0)));
   std::size_t failures = 0;
   auto once = [&] {
-    asio::co_spawn(ioc, loop(&c, &req, &failures), [](std::exception_ptr e) {
-      if (e) std::rethrow_exception(e);
-    });
+    asio::co_spawn(ioc, client_loop(&c, &req, &failures, calls_per_iteration),
+                   [](std::exception_ptr e) {
+                     if (e) std::rethrow_exception(e);
+                   });
     ioc.restart();
     ioc.run();
   };

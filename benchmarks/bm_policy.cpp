@@ -19,38 +19,15 @@
 
 #include <benchmark/benchmark.h>
 
+#include "fixed_transport.hpp"
+
 namespace asio = boost::asio;
 using namespace gemini;
+using gemini::bench::client_loop;
+using gemini::bench::drive;
+using gemini::bench::fixed_transport;
 
 namespace {
-
-constexpr const char* ok_body =
-    R"({"candidates":[{"content":{"parts":[{"text":"A short answer from the model."}],)"
-    R"("role":"model"},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":9,)"
-    R"("candidatesTokenCount":7,"totalTokenCount":16},"modelVersion":"gemini-2.5-flash"})";
-
-/// Answers every request with the same body; keeps nothing.
-struct fixed_transport {
-  using slot = gemini::slot::transport;
-  struct stream_type {
-    int status() const noexcept { return 200; }
-    asio::awaitable<result<std::size_t>> read_some(std::string&) { co_return std::size_t{0}; }
-  };
-  fixed_transport() = default;
-  template <class Executor, class Options>
-  fixed_transport(const Executor&, const Options&) {}
-  asio::awaitable<result<transport::http_response>> request(transport::http_request req,
-                                                            transport::attempt_limits) {
-    benchmark::DoNotOptimize(req.body.data());
-    transport::http_response r;
-    r.status = 200;
-    r.body = ok_body;
-    co_return r;
-  }
-  asio::awaitable<result<stream_type>> open(transport::http_request, transport::attempt_limits) {
-    co_return stream_type{};
-  }
-};
 
 struct noop_policies : policies::defaults {
   using transport = fixed_transport;
@@ -99,35 +76,14 @@ asio::awaitable<void> direct_loop(fixed_transport* t, const wire::generate_conte
   }
 }
 
-template <class Client>
-asio::awaitable<void> client_loop(Client* c, const wire::generate_content_request* req,
-                                  std::size_t* failures) {
-  for (int i = 0; i < calls_per_iteration; ++i) {
-    auto fresh = *req;  // a request built for this call, handed over (no copy inside)
-    auto r = co_await c->generate(std::move(fresh));
-    if (!r) ++*failures;
-    benchmark::DoNotOptimize(r);
-  }
-}
-
-void drive(benchmark::State& state, asio::io_context& ioc, auto make_loop) {
-  for (auto _ : state) {
-    asio::co_spawn(ioc, make_loop(), [](std::exception_ptr e) {
-      if (e) std::rethrow_exception(e);
-    });
-    ioc.restart();
-    ioc.run();
-  }
-  state.SetItemsProcessed(state.iterations() * calls_per_iteration);
-}
-
 void BM_direct(benchmark::State& state) {
   asio::io_context ioc(1);
   fixed_transport t;
   auto req = prompt();
   auto origin = transport::parse_base_url(options().base_url)->origin;
   std::size_t failures = 0;
-  drive(state, ioc, [&] { return direct_loop(&t, &req, &origin, &failures); });
+  drive(
+      state, ioc, [&] { return direct_loop(&t, &req, &origin, &failures); }, calls_per_iteration);
   if (failures) state.SkipWithError("failures");
 }
 BENCHMARK(BM_direct)->Unit(benchmark::kMicrosecond);
@@ -138,7 +94,9 @@ void client_bench(benchmark::State& state) {
   basic_client<Policies> c(ioc.get_executor(), options());
   auto req = prompt();
   std::size_t failures = 0;
-  drive(state, ioc, [&] { return client_loop(&c, &req, &failures); });
+  drive(
+      state, ioc, [&] { return client_loop(&c, &req, &failures, calls_per_iteration); },
+      calls_per_iteration);
   if (failures) state.SkipWithError("failures");
 }
 void BM_noop_client(benchmark::State& state) { client_bench<noop_policies>(state); }

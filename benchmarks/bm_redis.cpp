@@ -15,11 +15,15 @@
 
 #include <benchmark/benchmark.h>
 
+#include "fixed_transport.hpp"
+
 #include <cstdio>
 #include <memory>
 
 namespace asio = boost::asio;
 using namespace gemini;
+using gemini::bench::drive;
+using gemini::bench::fixed_transport;
 
 namespace {
 
@@ -28,48 +32,12 @@ gemini::testing::redis_server& server() {
   return s;
 }
 
-constexpr const char* ok_body =
-    R"({"candidates":[{"content":{"parts":[{"text":"A short answer from the model."}],)"
-    R"("role":"model"},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":9,)"
-    R"("candidatesTokenCount":7,"totalTokenCount":16},"modelVersion":"gemini-2.5-flash"})";
-
-struct fixed_transport {
-  using slot = gemini::slot::transport;
-  struct stream_type {
-    int status() const noexcept { return 200; }
-    asio::awaitable<result<std::size_t>> read_some(std::string&) { co_return std::size_t{0}; }
-  };
-  template <class Executor, class Options>
-  fixed_transport(const Executor&, const Options&) {}
-  asio::awaitable<result<transport::http_response>> request(transport::http_request,
-                                                            transport::attempt_limits) {
-    transport::http_response r;
-    r.status = 200;
-    r.body = ok_body;
-    co_return r;
-  }
-  asio::awaitable<result<stream_type>> open(transport::http_request, transport::attempt_limits) {
-    co_return stream_type{};
-  }
-};
-
 struct redis_policies : policies::defaults {
   using transport = fixed_transport;
   using cache = gemini::cache::redis;
 };
 
 constexpr int calls_per_iteration = 200;
-
-void run_loop(benchmark::State& state, asio::io_context& ioc, auto make_loop) {
-  for (auto _ : state) {
-    asio::co_spawn(ioc, make_loop(), [](std::exception_ptr e) {
-      if (e) std::rethrow_exception(e);
-    });
-    ioc.restart();
-    ioc.run();
-  }
-  state.SetItemsProcessed(state.iterations() * calls_per_iteration);
-}
 
 /// A 1 KB cache hit through the whole client: key, GET, decode, copy.
 void BM_client_redis_hit(benchmark::State& state) {
@@ -93,7 +61,7 @@ void BM_client_redis_hit(benchmark::State& state) {
   asio::co_spawn(ioc, loop(), asio::detached);  // warm: the first call stores
   ioc.run();
   misses = 0;
-  run_loop(state, ioc, loop);
+  drive(state, ioc, loop, calls_per_iteration);
   if (misses) state.SkipWithError("cache misses in the measured loop");
 }
 BENCHMARK(BM_client_redis_hit)->Unit(benchmark::kMicrosecond)->UseRealTime();
@@ -111,7 +79,7 @@ void BM_connection_get(benchmark::State& state) {
       if (!r) ++failures;
     }
   };
-  run_loop(state, ioc, loop);
+  drive(state, ioc, loop, calls_per_iteration);
   if (failures) state.SkipWithError("failures");
 }
 BENCHMARK(BM_connection_get)->Unit(benchmark::kMicrosecond)->UseRealTime();

@@ -11,31 +11,18 @@
 
 #include <catch2/catch.hpp>
 
+#include "async_test.hpp"
+
 namespace asio = boost::asio;
 using namespace gemini;
+using gemini::test::run;
+using gemini::test::store;
 using gemini::testing::emulator;
 using gemini::testing::emulator_options;
 using gemini::testing::fault;
 using gemini::testing::fault_kind;
 
 namespace {
-
-template <class T>
-asio::awaitable<void> store(asio::awaitable<T> op, std::optional<T>* out) {
-  out->emplace(co_await std::move(op));
-}
-
-template <class T>
-T run(asio::io_context& ioc, asio::awaitable<T> op) {
-  std::optional<T> out;
-  asio::co_spawn(ioc, store(std::move(op), &out), [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  });
-  ioc.restart();
-  ioc.run();
-  REQUIRE(out);
-  return std::move(*out);
-}
 
 client_options options_for(const emulator& emu, std::string key = "test-key") {
   client_options o;
@@ -72,10 +59,11 @@ TEST_CASE("every endpoint works against the emulator", "[client][emulator]") {
 
   std::string streamed;
   int chunks = 0;
-  auto s = run(ioc, c.stream(ask("Tell me about pools"), [&](const wire::generate_content_response& ch) {
-    streamed += ch.text();
-    ++chunks;
-  }));
+  auto s =
+      run(ioc, c.stream(ask("Tell me about pools"), [&](const wire::generate_content_response& ch) {
+        streamed += ch.text();
+        ++chunks;
+      }));
   REQUIRE(s);
   CHECK(chunks >= 2);
   CHECK(streamed == s->text());
@@ -192,9 +180,9 @@ TEST_CASE("a stream cut mid-way keeps the partial text", "[client][emulator]") {
   client c(ioc.get_executor(), options_for(emu));
   emu.push_fault(fault_kind::cut_mid_stream);
   std::string seen;
-  auto r = run(ioc, c.stream(ask("a long story please"), [&](const wire::generate_content_response& ch) {
-    seen += ch.text();
-  }));
+  auto r =
+      run(ioc, c.stream(ask("a long story please"),
+                        [&](const wire::generate_content_response& ch) { seen += ch.text(); }));
   REQUIRE_FALSE(r);
   CHECK(r.error().code == errc::truncated_stream);
   CHECK_FALSE(seen.empty());
@@ -233,7 +221,8 @@ TEST_CASE("cancellation and deadlines end calls that hang", "[client][emulator]"
     emu.push_fault(fault_kind::stall_first_byte);
     asio::cancellation_signal cancel;
     asio::steady_timer t(ioc, std::chrono::milliseconds(50));
-    t.async_wait([&](boost::system::error_code) { cancel.emit(asio::cancellation_type::terminal); });
+    t.async_wait(
+        [&](boost::system::error_code) { cancel.emit(asio::cancellation_type::terminal); });
     std::optional<result<wire::generate_content_response>> out;
     asio::co_spawn(ioc, store(c.generate(ask("stall")), &out),
                    asio::bind_cancellation_slot(cancel.slot(), [](std::exception_ptr e) {

@@ -7,8 +7,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "async_test.hpp"
+
 namespace asio = boost::asio;
 using namespace gemini;
+using gemini::test::run;
+using gemini::test::store;
 
 namespace {
 
@@ -16,23 +20,6 @@ struct scripted_policies : policies::defaults {
   using transport = gemini::transport::scripted_transport;
 };
 using scripted_client = basic_client<scripted_policies>;
-
-template <class T>
-asio::awaitable<void> store(asio::awaitable<T> op, std::optional<T>* out) {
-  out->emplace(co_await std::move(op));
-}
-
-template <class T>
-T run(asio::io_context& ioc, asio::awaitable<T> op) {
-  std::optional<T> out;
-  asio::co_spawn(ioc, store(std::move(op), &out), [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  });
-  ioc.restart();
-  ioc.run();
-  REQUIRE(out);
-  return std::move(*out);
-}
 
 client_options test_options() {
   client_options o;
@@ -157,11 +144,12 @@ TEST_CASE("malformed success bodies are malformed_response", "[client][unit]") {
 
 namespace {
 std::string sse_event(const std::string& text, bool last) {
-  std::string json = R"({"candidates": [{"content": {"parts": [{"text": ")" + text +
-                     R"("}],"role": "model"})" + (last ? R"(,"finishReason": "STOP")" : "") +
-                     R"(,"index": 0}],"usageMetadata": {"promptTokenCount": 2,"candidatesTokenCount": )" +
-                     std::string(last ? "4" : "2") +
-                     R"(,"totalTokenCount": )" + (last ? "6" : "4") + R"(},"modelVersion": "gemini-2.5-flash"})";
+  std::string json =
+      R"({"candidates": [{"content": {"parts": [{"text": ")" + text + R"("}],"role": "model"})" +
+      (last ? R"(,"finishReason": "STOP")" : "") +
+      R"(,"index": 0}],"usageMetadata": {"promptTokenCount": 2,"candidatesTokenCount": )" +
+      std::string(last ? "4" : "2") + R"(,"totalTokenCount": )" + (last ? "6" : "4") +
+      R"(},"modelVersion": "gemini-2.5-flash"})";
   return "data: " + json + "\r\n\r\n";
 }
 }  // namespace

@@ -13,28 +13,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "async_test.hpp"
+
 namespace asio = boost::asio;
 using namespace gemini;
+using gemini::test::run;
+using gemini::test::store;
 using namespace std::chrono_literals;
 
 namespace {
-
-template <class T>
-asio::awaitable<void> store(asio::awaitable<T> op, std::optional<T>* out) {
-  out->emplace(co_await std::move(op));
-}
-
-template <class T>
-T run(asio::io_context& ioc, asio::awaitable<T> op) {
-  std::optional<T> out;
-  asio::co_spawn(ioc, store(std::move(op), &out), [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  });
-  ioc.restart();
-  ioc.run();
-  REQUIRE(out);
-  return std::move(*out);
-}
 
 client_options opts() {
   client_options o;

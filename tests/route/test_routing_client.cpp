@@ -15,33 +15,20 @@
 
 #include <catch2/catch.hpp>
 
+#include "async_test.hpp"
+
 #include <functional>
 #include <map>
 
 namespace asio = boost::asio;
 using namespace gemini;
+using gemini::test::run;
+using gemini::test::store;
 using namespace std::chrono_literals;
 using gemini::testing::emulator;
 using gemini::testing::fault_kind;
 
 namespace {
-
-template <class T>
-asio::awaitable<void> store(asio::awaitable<T> op, std::optional<T>* out) {
-  out->emplace(co_await std::move(op));
-}
-
-template <class T>
-T run(asio::io_context& ioc, asio::awaitable<T> op) {
-  std::optional<T> out;
-  asio::co_spawn(ioc, store(std::move(op), &out), [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  });
-  ioc.restart();
-  ioc.run();
-  REQUIRE(out);
-  return std::move(*out);
-}
 
 std::string ok_body(const std::string& text, const char* finish = "STOP") {
   return R"({"candidates":[{"content":{"parts":[{"text":")" + text +
@@ -274,6 +261,13 @@ struct real_weighted : policies::defaults {
   using route = gemini::route::router<gemini::route::weighted>;
 };
 
+/// The client's own base URL points at `emu` (the router's endpoints decide where calls go).
+client_options over(const emulator& emu) {
+  client_options o;
+  o.base_url = emu.base_url() + "/v1beta";
+  return o;
+}
+
 route::endpoint at(const emulator& emu, std::string name, double weight = 1) {
   route::endpoint e;
   e.name = std::move(name);
@@ -287,9 +281,7 @@ route::endpoint at(const emulator& emu, std::string name, double weight = 1) {
 TEST_CASE("routing over sockets: an emulator outage fails over to the other", "[route][emulator]") {
   emulator primary, secondary;
   asio::io_context ioc;
-  client_options o;
-  o.base_url = primary.base_url() + "/v1beta";
-  basic_client<real_routed> c(ioc.get_executor(), o);
+  basic_client<real_routed> c(ioc.get_executor(), over(primary));
   route::router<route::ordered_fallback>::options_type ro;
   ro.endpoints = {at(primary, "primary"), at(secondary, "secondary")};
   c.router().reconfigure(ro);
@@ -311,9 +303,7 @@ TEST_CASE("routing over sockets: an emulator outage fails over to the other", "[
 TEST_CASE("routing over sockets: weighted shares between two emulators", "[route][emulator]") {
   emulator a, b;
   asio::io_context ioc;
-  client_options o;
-  o.base_url = a.base_url() + "/v1beta";
-  basic_client<real_weighted> c(ioc.get_executor(), o);
+  basic_client<real_weighted> c(ioc.get_executor(), over(a));
   route::router<route::weighted>::options_type ro;
   ro.endpoints = {at(a, "a", 3), at(b, "b", 1)};
   c.router().reconfigure(ro);
@@ -383,9 +373,7 @@ TEST_CASE("routing over sockets: Gemini fails over to an OpenAI-compatible endpo
           "[route][emulator][openai]") {
   emulator gemini_side, openai_side;
   asio::io_context ioc;
-  client_options o;
-  o.base_url = gemini_side.base_url() + "/v1beta";
-  basic_client<real_routed> c(ioc.get_executor(), o);
+  basic_client<real_routed> c(ioc.get_executor(), over(gemini_side));
   auto compat = at(openai_side, "compat");
   compat.provider = route::provider::openai;
   compat.base_url = openai_side.base_url() + "/v1";  // a generic OpenAI-compatible server
@@ -434,9 +422,7 @@ TEST_CASE("hedging: a slow endpoint is raced by a second one; the loser is cance
   slow_opts.latency.first_byte = 2000ms;  // never waited for: the hedge wins and cancels it
   emulator slow(slow_opts), fast;
   asio::io_context ioc;
-  client_options o;
-  o.base_url = fast.base_url() + "/v1beta";
-  basic_client<real_routed> c(ioc.get_executor(), o);
+  basic_client<real_routed> c(ioc.get_executor(), over(fast));
   route::router<route::ordered_fallback>::options_type ro;
   ro.endpoints = {at(slow, "slow"), at(fast, "fast")};
   ro.hedge_after = 30ms;
@@ -457,9 +443,7 @@ TEST_CASE("hedging: a slow endpoint is raced by a second one; the loser is cance
 TEST_CASE("hedging: an endpoint that answers in time is not hedged", "[route][emulator][hedge]") {
   emulator first, second;
   asio::io_context ioc;
-  client_options o;
-  o.base_url = first.base_url() + "/v1beta";
-  basic_client<real_routed> c(ioc.get_executor(), o);
+  basic_client<real_routed> c(ioc.get_executor(), over(first));
   route::router<route::ordered_fallback>::options_type ro;
   ro.endpoints = {at(first, "first"), at(second, "second")};
   ro.hedge_after = 5000ms;
@@ -542,9 +526,7 @@ TEST_CASE("mid-stream recovery over sockets: an emulator cut mid-stream, another
           "[route][emulator][stream]") {
   emulator first, second;
   asio::io_context ioc;
-  client_options o;
-  o.base_url = first.base_url() + "/v1beta";
-  basic_client<real_routed> c(ioc.get_executor(), o);
+  basic_client<real_routed> c(ioc.get_executor(), over(first));
   route::router<route::ordered_fallback>::options_type ro;
   ro.endpoints = {at(first, "first"), at(second, "second")};
   ro.resume_streams = true;
@@ -572,12 +554,10 @@ TEST_CASE("routing over sockets: latency-aware choice moves to the faster emulat
   slow_opts.latency.first_byte = 300ms;  // far above any loopback hiccup of the fast one
   emulator slow(slow_opts), fast;
   asio::io_context ioc;
-  client_options o;
-  o.base_url = fast.base_url() + "/v1beta";
   struct by_latency : policies::defaults {
     using route = gemini::route::router<gemini::route::latency>;
   };
-  basic_client<by_latency> c(ioc.get_executor(), o);
+  basic_client<by_latency> c(ioc.get_executor(), over(fast));
   route::router<route::latency>::options_type ro;
   ro.endpoints = {at(slow, "slow"), at(fast, "fast")};
   c.router().reconfigure(ro);
