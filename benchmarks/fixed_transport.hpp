@@ -3,6 +3,7 @@
 // driver that runs one batch of calls per benchmark iteration.
 #pragma once
 
+#include <gemini/detail/built_by.hpp>
 #include <gemini/error.hpp>
 #include <gemini/slots.hpp>
 #include <gemini/transport/http.hpp>
@@ -15,6 +16,7 @@
 
 #include <exception>
 #include <string>
+#include <type_traits>
 
 namespace gemini::bench {
 
@@ -37,11 +39,20 @@ struct fixed_transport {
   fixed_transport(const Executor&, const Options&) {}
   boost::asio::awaitable<result<transport::http_response>> request(transport::http_request req,
                                                                    transport::attempt_limits) {
+    co_return answer(req);
+  }
+  /// The transport slot's optional request_then (as https_transport has it).
+  template <class Finish>
+  boost::asio::awaitable<std::invoke_result_t<Finish&, result<transport::http_response>>>
+  request_then(transport::http_request req, transport::attempt_limits, Finish finish) {
+    co_return gemini::detail::built_by{[&] { return finish(answer(req)); }};
+  }
+  static result<transport::http_response> answer(const transport::http_request& req) {
     benchmark::DoNotOptimize(req.body.data());
     transport::http_response r;
     r.status = 200;
     r.body = ok_body;
-    co_return r;
+    return r;
   }
   boost::asio::awaitable<result<stream_type>> open(transport::http_request,
                                                    transport::attempt_limits) {

@@ -35,6 +35,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <list>
 #include <memory>
 #include <string>
@@ -78,6 +80,14 @@ inline bool valid_utf8(std::string_view s) noexcept {
   auto const* p = reinterpret_cast<const unsigned char*>(s.data());
   auto const* end = p + s.size();
   while (p < end) {
+    // ASCII eight bytes at a time (prompts are mostly ASCII).
+    while (end - p >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      if (w & 0x8080808080808080ull) break;
+      p += 8;
+    }
+    if (p == end) break;
     unsigned char c = *p;
     if (c < 0x80) {
       ++p;
@@ -109,6 +119,9 @@ inline bool valid_utf8(std::string_view s) noexcept {
   }
   return true;
 }
+
+/// The options of a call made without any (namespace scope: no guard on each use).
+inline const call_options default_options{};
 
 /// "models/x" for "x"; names that already carry a collection are kept.
 inline std::string model_path(std::string_view model) {
@@ -218,16 +231,25 @@ class client_impl {
 
   /// POST models/{model}:generateContent. A blocked prompt is a successful response
   /// with blocked() true (HTTP 200 on the wire), not an error.
+  ///
+  /// generate() is not a coroutine: it reads `req` before it returns, or copies (moves) it
+  /// into the call's frame, so a reference to a temporary is safe. Without cache or route
+  /// policies nothing is copied: the request is serialized at once.
   boost::asio::awaitable<result<wire::generate_content_response>> generate(
-      wire::generate_content_request req) {
-    return generate(std::move(req), call_options{});
+      const wire::generate_content_request& req) {
+    return generate_impl(req, default_call{});
   }
   boost::asio::awaitable<result<wire::generate_content_response>> generate(
-      wire::generate_content_request req, call_options o) {
-    if constexpr (!none_policy<Cache>) {
-      if (o.cache != cache_mode::no_store) return cached_generate(std::move(req), std::move(o));
-    }
-    return send(std::move(req), std::move(o));
+      wire::generate_content_request&& req) {
+    return generate_impl(std::move(req), default_call{});
+  }
+  boost::asio::awaitable<result<wire::generate_content_response>> generate(
+      const wire::generate_content_request& req, call_options o) {
+    return generate_impl(req, std::move(o));
+  }
+  boost::asio::awaitable<result<wire::generate_content_response>> generate(
+      wire::generate_content_request&& req, call_options o) {
+    return generate_impl(std::move(req), std::move(o));
   }
 
   /// POST models/{model}:streamGenerateContent?alt=sse. `on_chunk` sees every chunk as it
@@ -337,6 +359,14 @@ class client_impl {
     }
   }
 
+  /// A call made without call_options: the defaults, held by no one's frame.
+  struct default_call {};
+  static const call_options& options_of(const call_options& o) noexcept { return o; }
+  static const call_options& options_of(default_call) noexcept { return default_options; }
+  static call_options own_options(call_options&& o) noexcept { return std::move(o); }
+  static call_options own_options(const call_options& o) { return o; }
+  static call_options own_options(default_call) { return {}; }
+
   const std::string& model_of(const call_options& o) const {
     return o.model.empty() ? opts_.model : o.model;
   }
@@ -442,15 +472,32 @@ class client_impl {
     gemini::priority prio = gemini::priority::normal;
   };
 
+  /// Without retry or limit policies a call is one attempt, sent at once.
+  static constexpr bool one_attempt = none_policy<Retry> && none_policy<Limit>;
+
   call_state begin_call(const call_options& o, limit::cost c) {
     call_state cs;
-    cs.began = transport::clock_type::now();
-    cs.limits = limits(o, cs.began);
-    cs.retry.deadline = cs.limits.deadline;
     cs.cost = c;
     cs.cost.model = model_of(o);  // views into the call's frame, valid until it returns
     cs.cost.tenant = o.tenant;
     cs.prio = o.priority;
+    if constexpr (one_attempt) {
+      // When the attempt's timeout ends it before the call's would, the transport's own
+      // clock read (for its timer) is the only one needed; the clock is read here only to
+      // check an explicit deadline.
+      auto total = o.timeout.count() > 0 ? o.timeout : opts_.timeout;
+      auto attempt = o.attempt_timeout.count() > 0 ? o.attempt_timeout : opts_.attempt_timeout;
+      if (attempt.count() > 0 && attempt <= total) {
+        cs.limits.deadline = o.deadline;
+        cs.limits.timeout = attempt;
+        if (o.deadline != transport::clock_type::time_point::max())
+          cs.began = transport::clock_type::now();
+        return cs;
+      }
+    }
+    cs.began = transport::clock_type::now();
+    cs.limits = limits(o, cs.began);
+    cs.retry.deadline = cs.limits.deadline;
     if constexpr (!none_policy<Retry>) retry_.on_request(clock_.now());
     return cs;
   }
@@ -465,10 +512,13 @@ class client_impl {
 
   /// Checks that may refuse an attempt without any network: deadline, breaker.
   std::optional<gemini::error> precheck(const call_state& cs) {
-    // The first attempt reuses the call's start time (one clock read fewer a call).
-    auto now = cs.retry.attempts <= 1 ? cs.began : transport::clock_type::now();
-    if (now >= cs.limits.deadline)
-      return gemini::error(errc::deadline_exceeded, "the call's deadline passed");
+    // The first attempt reuses the call's start time (one clock read fewer a call); with
+    // no deadline at all (only timeouts, which the transport enforces) there is none.
+    if (cs.limits.deadline != transport::clock_type::time_point::max()) {
+      auto now = cs.retry.attempts <= 1 ? cs.began : transport::clock_type::now();
+      if (now >= cs.limits.deadline)
+        return gemini::error(errc::deadline_exceeded, "the call's deadline passed");
+    }
     if constexpr (!none_policy<Breaker>) {
       if (!breaker_.allow(clock_.now()))
         return gemini::error(errc::circuit_open,
@@ -638,12 +688,39 @@ class client_impl {
       return reserved.tokens;
   }
 
-  template <class T>
+  /// One unary call (`opts`: call_options or default_call). Without retry or limit
+  /// policies and over a transport that has request_then, the call is a single attempt
+  /// that needs no frame of its own: the transport's coroutine maps the response to the
+  /// call's result (docs/decisions/0007). Otherwise: unary_loop.
+  template <class T, class Options>
   boost::asio::awaitable<result<T>> unary(const char* method, std::string target, std::string body,
-                                          call_options o, std::optional<limit::cost> c) {
-    if (config_error_) co_return *config_error_;
+                                          Options&& opts, std::optional<limit::cost> c) {
     if (!c) c = limit::cost{static_cast<std::int64_t>(body.size() / 4)};
-    call_state cs = begin_call(o, *c);
+    if constexpr (one_attempt && transport::finishing_transport<Transport>) {
+      if (config_error_) return ready<T>(*config_error_);
+      call_state cs = begin_call(options_of(opts), *c);
+      cs.retry.attempts = 1;
+      if (auto e = precheck(cs)) return ready<T>(std::move(*e));
+      auto started = attempt_start();
+      auto request = make_request(method, std::move(target), std::move(body));
+      return transport_.request_then(std::move(request), cs.limits,
+                                     [this, started](result<transport::http_response> resp) {
+                                       auto r = to_result<T>(std::move(resp));
+                                       learn(call_state{}, r ? nullptr : &r.error(), 0, started);
+                                       return r;
+                                     });
+    } else {
+      return unary_loop<T>(method, std::move(target), std::move(body),
+                           std::remove_cvref_t<Options>(std::forward<Options>(opts)), *c);
+    }
+  }
+
+  template <class T, class Options>
+  boost::asio::awaitable<result<T>> unary_loop(const char* method, std::string target,
+                                               std::string body, Options opts, limit::cost c) {
+    if (config_error_) co_return *config_error_;
+    const call_options& o = options_of(opts);
+    call_state cs = begin_call(o, c);
     std::optional<gemini::error> failure;
     try {
       for (;;) {
@@ -675,20 +752,24 @@ class client_impl {
     co_return std::move(*failure);
   }
 
-  /// Maps one unary attempt's HTTP outcome to the call's result.
+  /// Maps one unary attempt's HTTP outcome to the call's result. Every return is a
+  /// prvalue, so the parsed response is built where the caller keeps it (no move).
   template <class T>
   static result<T> to_result(result<transport::http_response> resp) {
     if (!resp) return std::move(resp).error();
     if (resp->status / 100 != 2) return wire::parse_error_body(resp->status, resp->body);
-    auto parsed = wire::parse<T>(resp->body);
+    return parse_body<T>(resp->body, resp->status);
+  }
+  template <class T>
+  static result<T> parse_body(std::string_view body, int status) {
+    result<T> parsed = wire::parse<T>(body);
     if (!parsed) {
-      auto e = std::move(parsed).error();
+      auto& e = parsed.error();
       e.message = "response body: " + e.message;
       e.code = errc::malformed_response;
-      e.http_status = resp->status;
-      return e;
+      e.http_status = status;
     }
-    return std::move(*parsed);
+    return parsed;
   }
 
   template <class T>
@@ -1050,17 +1131,34 @@ class client_impl {
                             "cancelled while waiting for an identical request in flight");
   }
 
+  /// generate(): `o` is a call_options or default_call (no options given: the call's frame
+  /// carries none).
+  template <class Request, class Options>
+  boost::asio::awaitable<result<wire::generate_content_response>> generate_impl(Request&& req,
+                                                                                Options&& o) {
+    if constexpr (!none_policy<Cache>) {
+      if (options_of(o).cache != cache_mode::no_store)
+        return cached_generate(std::forward<Request>(req), own_options(std::forward<Options>(o)));
+    }
+    return send(std::forward<Request>(req), std::forward<Options>(o));
+  }
+
   /// generate() past the cache: over the router's endpoints, or to the client's own.
-  boost::asio::awaitable<result<wire::generate_content_response>> send(
-      wire::generate_content_request req, call_options o) {
-    if constexpr (!none_policy<Route>) return routed(std::move(req), std::move(o), nullptr);
-    // Encoding is synchronous; only the exchange is a coroutine (one frame fewer a call).
-    auto body = encode(req);
-    if (!body) return ready<wire::generate_content_response>(std::move(body).error());
-    auto c = estimate(req, *body);
-    std::string target = method_target(o, "generateContent");
-    return unary<wire::generate_content_response>("POST", std::move(target), std::move(*body),
-                                                  std::move(o), c);
+  /// `req` is only read (or moved into the router's frame); `o` is a call_options or
+  /// default_call.
+  template <class Request, class Options>
+  boost::asio::awaitable<result<wire::generate_content_response>> send(Request&& req, Options&& o) {
+    if constexpr (!none_policy<Route>) {
+      return routed(std::forward<Request>(req), own_options(std::forward<Options>(o)), nullptr);
+    } else {
+      // Encoding is synchronous; only the exchange is a coroutine (one frame fewer a call).
+      auto body = encode(req);
+      if (!body) return ready<wire::generate_content_response>(std::move(body).error());
+      auto c = estimate(req, *body);
+      std::string target = method_target(options_of(o), "generateContent");
+      return unary<wire::generate_content_response>("POST", std::move(target), std::move(*body),
+                                                    std::forward<Options>(o), c);
+    }
   }
 
   /// generate() with a cache policy: lookup → join an identical request in flight, or send

@@ -129,7 +129,12 @@ using clock_type = std::chrono::steady_clock;
 /// Time limits of one attempt: whichever comes first.
 struct attempt_limits {
   clock_type::time_point deadline = clock_type::time_point::max();  ///< the caller's deadline
-  std::chrono::milliseconds timeout{std::chrono::minutes(10)};       ///< this attempt's budget
+  std::chrono::milliseconds timeout{std::chrono::minutes(10)};      ///< this attempt's budget
+};
+
+/// The identity `finish` of a transport's request_then (transport/concept.hpp).
+struct keep_response {
+  result<http_response> operator()(result<http_response> r) const { return r; }
 };
 
 }  // namespace transport

@@ -7,9 +7,10 @@
 // undefined after a cancelled read) and completes with errc::cancelled.
 #pragma once
 
+#include <gemini/detail/built_by.hpp>
 #include <gemini/error.hpp>
-#include <gemini/transport/http.hpp>
 #include <gemini/slots.hpp>
+#include <gemini/transport/http.hpp>
 #include <gemini/transport/proxy.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -33,6 +34,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 namespace gemini {
 inline namespace v1 {
@@ -81,8 +83,7 @@ using tcp = asio::ip::tcp;
 /// One keep-alive connection: plain TCP or TLS over TCP.
 class connection {
  public:
-  connection(asio::any_io_executor ex, const origin& o, asio::ssl::context* ctx)
-      : origin_(o) {
+  connection(asio::any_io_executor ex, const origin& o, asio::ssl::context* ctx) : origin_(o) {
     if (o.tls)
       tls_.emplace(ex, *ctx);
     else
@@ -230,27 +231,47 @@ class https_transport {
 
   /// Sends one request and reads the whole response.
   asio::awaitable<result<http_response>> request(http_request req, attempt_limits lim) {
-    if (config_error_) co_return *config_error_;
-    for (int round = 0;; ++round) {
-      auto got = co_await acquire(req.origin, lim);
-      if (!got) co_return std::move(got).error();
-      auto [conn, reused] = std::move(*got);
-      auto outcome = co_await exchange(*conn, req, lim);
-      if (outcome.response) {
-        release(std::move(conn), outcome.keep_alive);
-        co_return std::move(*outcome.response);
+    return request_then(std::move(req), lim, keep_response{});
+  }
+
+  /// request(), then `finish(outcome)` in the same coroutine frame: its value is the
+  /// awaitable's, built in place (detail::built_by). The client maps a response to its
+  /// result this way, saving a frame and a move a call. Errors are values: an exception
+  /// of the awaiting machinery (cancellation) is handed to `finish` as errc::cancelled.
+  template <class Finish>
+  asio::awaitable<std::invoke_result_t<Finish&, result<http_response>>> request_then(
+      http_request req, attempt_limits lim, Finish finish) {
+    // `co_return answer(x)`: finish(x), built in the awaitable's result.
+    auto answer = [&finish](result<http_response>&& r) {
+      return gemini::detail::built_by{[&finish, &r] { return finish(std::move(r)); }};
+    };
+    std::optional<gemini::error> thrown;
+    try {
+      if (config_error_) co_return answer(*config_error_);
+      for (int round = 0;; ++round) {
+        auto got = co_await acquire(req.origin, lim);
+        if (!got) co_return answer(std::move(got).error());
+        auto [conn, reused] = std::move(*got);
+        auto outcome = co_await exchange(*conn, req, lim);
+        if (outcome.response) {
+          release(std::move(conn), outcome.keep_alive);
+          co_return answer(std::move(*outcome.response));
+        }
+        conn->close();
+        done_with(req.origin);
+        // A reused connection that failed before any response byte was most likely
+        // closed by the server while idle: re-send once on a fresh connection.
+        if (reused && !outcome.got_bytes && round == 0 && outcome.err.code == errc::transport) {
+          ++stats_.transparent_resends;
+          continue;
+        }
+        co_return answer(std::move(outcome.err));
       }
-      conn->close();
-      done_with(req.origin);
-      // A reused connection that failed before any response byte was most likely
-      // closed by the server while idle: re-send once on a fresh connection.
-      if (reused && !outcome.got_bytes && round == 0 &&
-          outcome.err.code == errc::transport) {
-        ++stats_.transparent_resends;
-        continue;
-      }
-      co_return std::move(outcome.err);
+    } catch (const boost::system::system_error& e) {
+      thrown.emplace(e.code() == asio::error::operation_aborted ? errc::cancelled : errc::transport,
+                     e.what());
     }
+    co_return answer(std::move(*thrown));
   }
 
   /// Sends one request and reads the status line and headers; the body is read with
@@ -309,7 +330,7 @@ class https_transport {
   };
   struct origin_pool {
     std::deque<std::unique_ptr<detail::connection>> idle;  // most recently used at back
-    std::size_t active = 0;                                 // checked out + connecting
+    std::size_t active = 0;                                // checked out + connecting
     std::list<waiter*> waiters;
   };
   struct acquired {
@@ -327,8 +348,7 @@ class https_transport {
     namespace ssl = asio::ssl;
     boost::system::error_code ec;
     ssl_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                         ssl::context::no_tlsv1_1,
+                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
                      ec);
     SSL_CTX_set_min_proto_version(ssl_.native_handle(), TLS1_2_VERSION);
     auto fail = [&](std::string what) {
@@ -420,8 +440,8 @@ class https_transport {
     std::optional<base_url> via = px.proxy_for(target);
     const origin& dial = via ? via->origin : target;
 
-    auto connect_until = std::min(detail::attempt_end(lim),
-                                  clock_type::now() + opts_.pool.connect_timeout);
+    auto connect_until =
+        std::min(detail::attempt_end(lim), clock_type::now() + opts_.pool.connect_timeout);
     auto& tcp = c.lowest();
     detail::set_expiry(tcp, connect_until);
     detail::tcp::resolver resolver(ex_);
@@ -458,8 +478,7 @@ class https_transport {
   }
 
   /// HTTP CONNECT through a proxy to `target`.
-  asio::awaitable<std::optional<gemini::error>> tunnel(beast::tcp_stream& tcp,
-                                                       const origin& target,
+  asio::awaitable<std::optional<gemini::error>> tunnel(beast::tcp_stream& tcp, const origin& target,
                                                        const attempt_limits& lim) {
     std::string authority = target.host + ':' + std::to_string(target.port);
     http::request<http::empty_body> req{http::verb::connect, authority, 11};
@@ -473,14 +492,13 @@ class https_transport {
     beast::flat_buffer buf;
     http::response_parser<http::empty_body> p;
     p.skip(true);  // a 2xx answer to CONNECT has no body
-    auto [rec, rn] = co_await http::async_read_header(tcp, buf, p,
-                                                      asio::as_tuple(asio::use_awaitable));
+    auto [rec, rn] =
+        co_await http::async_read_header(tcp, buf, p, asio::as_tuple(asio::use_awaitable));
     (void)rn;
     if (rec) co_return detail::io_error(rec, lim, "proxy CONNECT response");
     if (p.get().result_int() / 100 != 2)
-      co_return gemini::error(errc::transport,
-                              "proxy refused CONNECT to " + authority + ": HTTP " +
-                                  std::to_string(p.get().result_int()));
+      co_return gemini::error(errc::transport, "proxy refused CONNECT to " + authority + ": HTTP " +
+                                                   std::to_string(p.get().result_int()));
     if (buf.size() != 0)
       co_return gemini::error(errc::transport, "proxy sent data before the tunnel opened");
     co_return std::nullopt;

@@ -3,6 +3,7 @@
 // a responder function; every request is recorded.
 #pragma once
 
+#include <gemini/detail/built_by.hpp>
 #include <gemini/error.hpp>
 #include <gemini/slots.hpp>
 #include <gemini/transport/http.hpp>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -27,7 +29,7 @@ struct scripted_reply {
   std::optional<gemini::error> fail;  ///< a transport-level failure instead of a response
   int status = 200;
   std::vector<header> headers;
-  std::vector<std::string> chunks;         ///< body pieces (a unary body is their concatenation)
+  std::vector<std::string> chunks;          ///< body pieces (a unary body is their concatenation)
   std::optional<gemini::error> fail_after;  ///< a stream failure after the chunks
 
   static scripted_reply ok(std::string body, int status = 200) {
@@ -85,15 +87,15 @@ class scripted_transport {
   const std::vector<http_request>& requests() const noexcept { return requests_; }
   std::size_t calls() const noexcept { return requests_.size(); }
 
-  boost::asio::awaitable<result<http_response>> request(http_request req, attempt_limits) {
-    auto r = next(std::move(req));
-    if (r.fail) co_return *r.fail;
-    http_response resp;
-    resp.status = r.status;
-    resp.headers = std::move(r.headers);
-    for (auto& c : r.chunks) resp.body += c;
-    if (r.fail_after) co_return *r.fail_after;
-    co_return resp;
+  boost::asio::awaitable<result<http_response>> request(http_request req, attempt_limits lim) {
+    return request_then(std::move(req), lim, keep_response{});
+  }
+
+  /// request(), then `finish(outcome)` (see https_transport::request_then).
+  template <class Finish>
+  boost::asio::awaitable<std::invoke_result_t<Finish&, result<http_response>>> request_then(
+      http_request req, attempt_limits, Finish finish) {
+    co_return gemini::detail::built_by{[&] { return finish(reply(std::move(req))); }};
   }
 
   boost::asio::awaitable<result<scripted_stream>> open(http_request req, attempt_limits) {
@@ -103,6 +105,17 @@ class scripted_transport {
   }
 
  private:
+  result<http_response> reply(http_request req) {
+    auto r = next(std::move(req));
+    if (r.fail) return *r.fail;
+    if (r.fail_after) return *r.fail_after;
+    http_response resp;
+    resp.status = r.status;
+    resp.headers = std::move(r.headers);
+    for (auto& c : r.chunks) resp.body += c;
+    return resp;
+  }
+
   scripted_reply next(http_request req) {
     requests_.push_back(std::move(req));
     if (!queue_.empty()) {

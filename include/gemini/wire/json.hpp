@@ -999,8 +999,8 @@ inline result<boost::json::value> parse_value(std::string_view text,
 template <class T>
 result<T> from_json(const boost::json::value& v) {
   detail::reader r;
-  T out;
-  if (!read_value(r, v, out)) return r.take_error();
+  result<T> out(std::in_place);  // read in place: no move of the (large) value afterwards
+  if (!read_value(r, v, *out)) out = r.take_error();
   return out;
 }
 
