@@ -94,60 +94,33 @@ class error_category_impl final : public boost::system::error_category {
 
   static constexpr const char* describe(int ev) noexcept {
     switch (static_cast<errc>(ev)) {
-      case errc::success:
-        return "success";
-      case errc::invalid_argument:
-        return "invalid argument";
-      case errc::failed_precondition:
-        return "failed precondition";
-      case errc::unauthenticated:
-        return "unauthenticated (missing or invalid API key)";
-      case errc::permission_denied:
-        return "permission denied";
-      case errc::not_found:
-        return "not found";
-      case errc::payload_too_large:
-        return "payload too large";
-      case errc::rate_limited:
-        return "rate limited";
-      case errc::quota_exhausted:
-        return "quota exhausted";
-      case errc::cancelled:
-        return "cancelled";
-      case errc::internal:
-        return "internal server error";
-      case errc::unavailable:
-        return "service unavailable";
-      case errc::upstream_timeout:
-        return "upstream timeout";
-      case errc::deadline_exceeded:
-        return "deadline exceeded";
-      case errc::content_blocked:
-        return "content blocked";
-      case errc::circuit_open:
-        return "circuit open";
-      case errc::budget_exceeded:
-        return "budget exceeded";
-      case errc::rejected_by_guard:
-        return "rejected by guard";
-      case errc::transport:
-        return "transport failure";
-      case errc::tls:
-        return "TLS failure";
-      case errc::malformed_response:
-        return "malformed response";
-      case errc::truncated_stream:
-        return "truncated stream";
-      case errc::bad_json:
-        return "malformed JSON";
-      case errc::bad_type:
-        return "JSON value has the wrong type";
-      case errc::bad_configuration:
-        return "bad configuration";
-      case errc::invalid_utf8:
-        return "invalid UTF-8";
-      case errc::unknown:
-        return "unknown error";
+      case errc::success: return "success";
+      case errc::invalid_argument: return "invalid argument";
+      case errc::failed_precondition: return "failed precondition";
+      case errc::unauthenticated: return "unauthenticated (missing or invalid API key)";
+      case errc::permission_denied: return "permission denied";
+      case errc::not_found: return "not found";
+      case errc::payload_too_large: return "payload too large";
+      case errc::rate_limited: return "rate limited";
+      case errc::quota_exhausted: return "quota exhausted";
+      case errc::cancelled: return "cancelled";
+      case errc::internal: return "internal server error";
+      case errc::unavailable: return "service unavailable";
+      case errc::upstream_timeout: return "upstream timeout";
+      case errc::deadline_exceeded: return "deadline exceeded";
+      case errc::content_blocked: return "content blocked";
+      case errc::circuit_open: return "circuit open";
+      case errc::budget_exceeded: return "budget exceeded";
+      case errc::rejected_by_guard: return "rejected by guard";
+      case errc::transport: return "transport failure";
+      case errc::tls: return "TLS failure";
+      case errc::malformed_response: return "malformed response";
+      case errc::truncated_stream: return "truncated stream";
+      case errc::bad_json: return "malformed JSON";
+      case errc::bad_type: return "JSON value has the wrong type";
+      case errc::bad_configuration: return "bad configuration";
+      case errc::invalid_utf8: return "invalid UTF-8";
+      case errc::unknown: return "unknown error";
     }
     return "unrecognized gemini error";
   }
@@ -164,20 +137,13 @@ class condition_category_impl final : public boost::system::error_category {
   const char* name() const noexcept override { return "gemini.condition"; }
   std::string message(int ev) const override {
     switch (static_cast<condition>(ev)) {
-      case condition::retryable:
-        return "retryable";
-      case condition::throttled:
-        return "throttled";
-      case condition::quota_exhausted:
-        return "quota exhausted";
-      case condition::client_error:
-        return "client error";
-      case condition::server_error:
-        return "server error";
-      case condition::cancelled:
-        return "cancelled";
-      case condition::network:
-        return "network";
+      case condition::retryable: return "retryable";
+      case condition::throttled: return "throttled";
+      case condition::quota_exhausted: return "quota exhausted";
+      case condition::client_error: return "client error";
+      case condition::server_error: return "server error";
+      case condition::cancelled: return "cancelled";
+      case condition::network: return "network";
     }
     return "unrecognized gemini condition";
   }
@@ -207,23 +173,21 @@ constexpr bool is_in(errc e, condition c) noexcept {
   switch (c) {
     case condition::retryable:
       return e == errc::rate_limited || e == errc::internal || e == errc::unavailable ||
-             e == errc::upstream_timeout || e == errc::transport || e == errc::truncated_stream;
-    case condition::throttled:
-      return e == errc::rate_limited || e == errc::quota_exhausted;
-    case condition::quota_exhausted:
-      return e == errc::quota_exhausted;
+             e == errc::upstream_timeout || e == errc::transport ||
+             e == errc::truncated_stream;
+    case condition::throttled: return e == errc::rate_limited || e == errc::quota_exhausted;
+    case condition::quota_exhausted: return e == errc::quota_exhausted;
     case condition::client_error:
       return e == errc::invalid_argument || e == errc::failed_precondition ||
-             e == errc::unauthenticated || e == errc::permission_denied || e == errc::not_found ||
-             e == errc::payload_too_large || e == errc::bad_configuration ||
-             e == errc::invalid_utf8 || e == errc::content_blocked;
+             e == errc::unauthenticated || e == errc::permission_denied ||
+             e == errc::not_found || e == errc::payload_too_large ||
+             e == errc::bad_configuration || e == errc::invalid_utf8 ||
+             e == errc::content_blocked;
     case condition::server_error:
       return e == errc::internal || e == errc::unavailable || e == errc::upstream_timeout ||
              e == errc::malformed_response;
-    case condition::cancelled:
-      return e == errc::cancelled || e == errc::deadline_exceeded;
-    case condition::network:
-      return e == errc::transport || e == errc::tls;
+    case condition::cancelled: return e == errc::cancelled || e == errc::deadline_exceeded;
+    case condition::network: return e == errc::transport || e == errc::tls;
   }
   return false;
 }
@@ -246,12 +210,10 @@ inline bool condition_category_impl::equivalent(const error_code& code, int cv) 
 
 /// One violation from a google.rpc.QuotaFailure detail.
 struct quota_violation {
-  std::string metric;  ///< quotaMetric, e.g.
-                       ///< generativelanguage.googleapis.com/generate_content_free_tier_requests
+  std::string metric;  ///< quotaMetric, e.g. generativelanguage.googleapis.com/generate_content_free_tier_requests
   std::string id;      ///< quotaId, e.g. GenerateRequestsPerDayPerProjectPerModel-FreeTier
-  std::vector<std::pair<std::string, std::string>>
-      dimensions;     ///< quotaDimensions (model, location)
-  std::string value;  ///< quotaValue (a string on the wire)
+  std::vector<std::pair<std::string, std::string>> dimensions;  ///< quotaDimensions (model, location)
+  std::string value;   ///< quotaValue (a string on the wire)
 
   /// True when the quota resets daily: retrying within minutes cannot succeed.
   bool per_day() const noexcept {
@@ -272,16 +234,16 @@ struct help_link {
 
 /// A failure with everything the service (or the library) said about it.
 struct error {
-  error_code code;      ///< in gemini::error_category() (or a system/asio code)
-  int http_status = 0;  ///< 0 when no HTTP response was received
-  std::string status;   ///< Google status string, e.g. "RESOURCE_EXHAUSTED"
-  std::string message;  ///< human-readable; never contains an API key
+  error_code code;                ///< in gemini::error_category() (or a system/asio code)
+  int http_status = 0;            ///< 0 when no HTTP response was received
+  std::string status;             ///< Google status string, e.g. "RESOURCE_EXHAUSTED"
+  std::string message;            ///< human-readable; never contains an API key
   std::optional<std::chrono::milliseconds> retry_delay;  ///< RetryInfo.retryDelay
   std::vector<quota_violation> quota;                    ///< QuotaFailure.violations
   std::string reason;  ///< ErrorInfo.reason, e.g. "API_KEY_INVALID"
   std::string domain;  ///< ErrorInfo.domain
   std::vector<std::pair<std::string, std::string>> metadata;  ///< ErrorInfo.metadata
-  std::vector<help_link> help;                                ///< Help.links
+  std::vector<help_link> help;                               ///< Help.links
   std::string partial_text;  ///< streams: the text delivered before the failure
 
   error() = default;
@@ -401,30 +363,19 @@ inline errc errc_from_http(int http_status, std::string_view google_status = {},
   switch (http_status) {
     case 400:
       return google_status == "FAILED_PRECONDITION" ? errc::failed_precondition
-                                                    : errc::invalid_argument;
-    case 402:
-      return errc::quota_exhausted;
-    case 403:
-      return errc::permission_denied;
-    case 404:
-      return errc::not_found;
-    case 408:
-      return errc::upstream_timeout;
-    case 413:
-      return errc::payload_too_large;
-    case 429:
-      return per_day_quota ? errc::quota_exhausted : errc::rate_limited;
-    case 499:
-      return errc::cancelled;
-    case 500:
-      return errc::internal;
+                                                     : errc::invalid_argument;
+    case 402: return errc::quota_exhausted;
+    case 403: return errc::permission_denied;
+    case 404: return errc::not_found;
+    case 408: return errc::upstream_timeout;
+    case 413: return errc::payload_too_large;
+    case 429: return per_day_quota ? errc::quota_exhausted : errc::rate_limited;
+    case 499: return errc::cancelled;
+    case 500: return errc::internal;
     case 502:
-    case 503:
-      return errc::unavailable;
-    case 504:
-      return errc::upstream_timeout;
-    default:
-      break;
+    case 503: return errc::unavailable;
+    case 504: return errc::upstream_timeout;
+    default: break;
   }
   if (google_status == "INVALID_ARGUMENT") return errc::invalid_argument;
   if (google_status == "PERMISSION_DENIED") return errc::permission_denied;
@@ -441,3 +392,4 @@ inline errc errc_from_http(int http_status, std::string_view google_status = {},
 
 }  // namespace v1
 }  // namespace gemini
+
