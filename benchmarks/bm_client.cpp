@@ -67,8 +67,8 @@ void BM_client(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * workers * requests_per_worker);
 }
 
-asio::awaitable<void> raw_worker(std::string host, std::string port, std::string body,
-                                 bool parse, std::size_t* failures) {
+asio::awaitable<void> raw_worker(std::string host, std::string port, std::string body, bool parse,
+                                 std::size_t* failures) {
   auto ex = co_await asio::this_coro::executor;
   asio::ip::tcp::resolver resolver(ex);
   auto eps = co_await resolver.async_resolve(host, port, asio::use_awaitable);
@@ -121,7 +121,12 @@ void BM_raw_beast_parse(benchmark::State& state) { raw_beast(state, true); }
 
 }  // namespace
 
-BENCHMARK(BM_raw_beast_parse)->Arg(1)->Arg(8)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_raw_beast_parse)
+    ->Arg(1)
+    ->Arg(8)
+    ->Arg(64)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_raw_beast)->Arg(1)->Arg(8)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_client)->Arg(1)->Arg(8)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
 

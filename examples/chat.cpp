@@ -29,7 +29,9 @@ asio::awaitable<void> answer(gemini::client& client, gemini::wire::generate_cont
                              std::optional<gemini::result<generate_content_response>>* out) {
   // Arguments of a co_await expression are named values, never temporaries: GCC 12
   // mis-destroys temporaries that live across a suspension (docs/decisions/0004).
-  auto print = [](const generate_content_response& chunk) { std::cout << chunk.text() << std::flush; };
+  auto print = [](const generate_content_response& chunk) {
+    std::cout << chunk.text() << std::flush;
+  };
   auto r = co_await client.stream(std::move(req), print);
   out->emplace(std::move(r));
 }

@@ -33,9 +33,7 @@ class api_key {
   const std::string& reveal() const noexcept { return key_; }
   /// "<redacted>" or "<none>".
   std::string_view redacted() const noexcept { return key_.empty() ? "<none>" : "<redacted>"; }
-  friend std::ostream& operator<<(std::ostream& os, const api_key& k) {
-    return os << k.redacted();
-  }
+  friend std::ostream& operator<<(std::ostream& os, const api_key& k) { return os << k.redacted(); }
   friend bool operator==(const api_key&, const api_key&) = default;
 
  private:
@@ -48,12 +46,13 @@ inline constexpr std::string_view default_model = "gemini-2.5-flash";
 
 /// Settings common to every call of one client.
 struct client_options {
-  api_key key;                                  ///< from GEMINI_API_KEY by from_environment()
-  std::string base_url{default_base_url};       ///< GEMINI_BASE_URL overrides
-  std::string model{default_model};             ///< GEMINI_MODEL overrides
-  std::chrono::milliseconds timeout{std::chrono::seconds(120)};        ///< whole call
-  std::chrono::milliseconds attempt_timeout{std::chrono::seconds(60)}; ///< one attempt / stream gap
-  std::size_t max_request_bytes = 20u << 20;    ///< larger bodies are refused locally
+  api_key key;                             ///< from GEMINI_API_KEY by from_environment()
+  std::string base_url{default_base_url};  ///< GEMINI_BASE_URL overrides
+  std::string model{default_model};        ///< GEMINI_MODEL overrides
+  std::chrono::milliseconds timeout{std::chrono::seconds(120)};  ///< whole call
+  std::chrono::milliseconds attempt_timeout{
+      std::chrono::seconds(60)};              ///< one attempt / stream gap
+  std::size_t max_request_bytes = 20u << 20;  ///< larger bodies are refused locally
 
   /// Defaults overridden by GEMINI_API_KEY, GEMINI_BASE_URL and GEMINI_MODEL.
   static client_options from_environment() {
@@ -83,15 +82,15 @@ enum class priority : int { low = 0, normal = 1, high = 2, critical = 3 };
 /// Per-call options. All optional; defaults come from client_options.
 struct call_options {
   using clock = std::chrono::steady_clock;
-  clock::time_point deadline = clock::time_point::max();   ///< absolute; min with timeout
-  std::chrono::milliseconds timeout{0};          ///< 0: client_options::timeout
-  std::chrono::milliseconds attempt_timeout{0};  ///< 0: client_options::attempt_timeout
-  std::string model;                             ///< empty: client_options::model
-  std::string tenant;                            ///< cache scope, budgets, limits
+  clock::time_point deadline = clock::time_point::max();  ///< absolute; min with timeout
+  std::chrono::milliseconds timeout{0};                   ///< 0: client_options::timeout
+  std::chrono::milliseconds attempt_timeout{0};           ///< 0: client_options::attempt_timeout
+  std::string model;                                      ///< empty: client_options::model
+  std::string tenant;                                     ///< cache scope, budgets, limits
   std::string user;
   gemini::priority priority = gemini::priority::normal;
   cache_mode cache = cache_mode::use;
-  std::chrono::milliseconds cache_ttl{0};        ///< 0: the cache policy's default
+  std::chrono::milliseconds cache_ttl{0};                   ///< 0: the cache policy's default
   std::vector<std::pair<std::string, std::string>> labels;  ///< copied into logs and metrics
 };
 

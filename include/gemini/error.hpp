@@ -173,16 +173,14 @@ constexpr bool is_in(errc e, condition c) noexcept {
   switch (c) {
     case condition::retryable:
       return e == errc::rate_limited || e == errc::internal || e == errc::unavailable ||
-             e == errc::upstream_timeout || e == errc::transport ||
-             e == errc::truncated_stream;
+             e == errc::upstream_timeout || e == errc::transport || e == errc::truncated_stream;
     case condition::throttled: return e == errc::rate_limited || e == errc::quota_exhausted;
     case condition::quota_exhausted: return e == errc::quota_exhausted;
     case condition::client_error:
       return e == errc::invalid_argument || e == errc::failed_precondition ||
-             e == errc::unauthenticated || e == errc::permission_denied ||
-             e == errc::not_found || e == errc::payload_too_large ||
-             e == errc::bad_configuration || e == errc::invalid_utf8 ||
-             e == errc::content_blocked;
+             e == errc::unauthenticated || e == errc::permission_denied || e == errc::not_found ||
+             e == errc::payload_too_large || e == errc::bad_configuration ||
+             e == errc::invalid_utf8 || e == errc::content_blocked;
     case condition::server_error:
       return e == errc::internal || e == errc::unavailable || e == errc::upstream_timeout ||
              e == errc::malformed_response;
@@ -210,10 +208,13 @@ inline bool condition_category_impl::equivalent(const error_code& code, int cv) 
 
 /// One violation from a google.rpc.QuotaFailure detail.
 struct quota_violation {
-  std::string metric;  ///< quotaMetric, e.g. generativelanguage.googleapis.com/generate_content_free_tier_requests
-  std::string id;      ///< quotaId, e.g. GenerateRequestsPerDayPerProjectPerModel-FreeTier
-  std::vector<std::pair<std::string, std::string>> dimensions;  ///< quotaDimensions (model, location)
-  std::string value;   ///< quotaValue (a string on the wire)
+  /// quotaMetric, e.g. generativelanguage.googleapis.com/generate_content_free_tier_requests
+  std::string metric;
+  /// quotaId, e.g. GenerateRequestsPerDayPerProjectPerModel-FreeTier
+  std::string id;
+  /// quotaDimensions (model, location)
+  std::vector<std::pair<std::string, std::string>> dimensions;
+  std::string value;  ///< quotaValue (a string on the wire)
 
   /// True when the quota resets daily: retrying within minutes cannot succeed.
   bool per_day() const noexcept {
@@ -234,16 +235,16 @@ struct help_link {
 
 /// A failure with everything the service (or the library) said about it.
 struct error {
-  error_code code;                ///< in gemini::error_category() (or a system/asio code)
-  int http_status = 0;            ///< 0 when no HTTP response was received
-  std::string status;             ///< Google status string, e.g. "RESOURCE_EXHAUSTED"
-  std::string message;            ///< human-readable; never contains an API key
+  error_code code;      ///< in gemini::error_category() (or a system/asio code)
+  int http_status = 0;  ///< 0 when no HTTP response was received
+  std::string status;   ///< Google status string, e.g. "RESOURCE_EXHAUSTED"
+  std::string message;  ///< human-readable; never contains an API key
   std::optional<std::chrono::milliseconds> retry_delay;  ///< RetryInfo.retryDelay
   std::vector<quota_violation> quota;                    ///< QuotaFailure.violations
   std::string reason;  ///< ErrorInfo.reason, e.g. "API_KEY_INVALID"
   std::string domain;  ///< ErrorInfo.domain
   std::vector<std::pair<std::string, std::string>> metadata;  ///< ErrorInfo.metadata
-  std::vector<help_link> help;                               ///< Help.links
+  std::vector<help_link> help;                                ///< Help.links
   std::string partial_text;  ///< streams: the text delivered before the failure
 
   error() = default;
@@ -363,7 +364,7 @@ inline errc errc_from_http(int http_status, std::string_view google_status = {},
   switch (http_status) {
     case 400:
       return google_status == "FAILED_PRECONDITION" ? errc::failed_precondition
-                                                     : errc::invalid_argument;
+                                                    : errc::invalid_argument;
     case 402: return errc::quota_exhausted;
     case 403: return errc::permission_denied;
     case 404: return errc::not_found;
@@ -392,4 +393,3 @@ inline errc errc_from_http(int http_status, std::string_view google_status = {},
 
 }  // namespace v1
 }  // namespace gemini
-

@@ -22,12 +22,17 @@ struct sync {};
 
 /// True when P declares `using slot = Slot;`.
 template <class P, class Slot>
-concept declares_slot = requires { typename P::slot; } && std::same_as<typename P::slot, Slot>;
+concept declares_slot = requires {
+  typename P::slot;
+}
+&&std::same_as<typename P::slot, Slot>;
 
 /// True for a slot's no-op policy (`static constexpr bool is_none = true;`), which the
 /// host skips with `if constexpr` and stores in zero bytes.
 template <class P>
-concept none_policy = requires { requires P::is_none; };
+concept none_policy = requires {
+  requires P::is_none;
+};
 
 }  // namespace v1
 }  // namespace gemini

@@ -47,8 +47,7 @@ class basic_sync_client {
                                                    call_options o = {}) {
     return run(client_.count_tokens(std::move(req), std::move(o)));
   }
-  result<wire::embed_content_response> embed(wire::embed_content_request req,
-                                             call_options o = {}) {
+  result<wire::embed_content_response> embed(wire::embed_content_request req, call_options o = {}) {
     return run(client_.embed(std::move(req), std::move(o)));
   }
   result<wire::batch_embed_contents_response> batch_embed(wire::batch_embed_contents_request req,

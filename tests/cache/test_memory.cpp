@@ -128,14 +128,11 @@ TEST_CASE("memory: randomized operations keep the accounting exact", "[cache][me
     auto name = std::to_string(rng() % 64);
     auto now = t0 + std::chrono::seconds(i / 100);
     switch (rng() % 3) {
-      case 0:
-        m.store(k(name), answer(std::string(rng() % 400, 'q')), 20s, now);
-        break;
+      case 0: m.store(k(name), answer(std::string(rng() % 400, 'q')), 20s, now); break;
       case 1:
         if (auto hit = m.lookup(k(name), now)) CHECK_FALSE(hit.stale);
         break;
-      default:
-        m.erase(k(name));
+      default: m.erase(k(name));
     }
     auto s = m.stats();
     REQUIRE(s.bytes <= o.max_bytes);

@@ -151,8 +151,10 @@ TEMPLATE_TEST_CASE("breaker contract: no call is admitted while open", "[breaker
     if (before == state::open) REQUIRE_FALSE(allowed);
     if (allowed) {
       auto r = rng() % 10;
-      b.record(r < 6 ? outcome::failure : r < 9 ? outcome::success : outcome::ignored, 1ms,
-               clock.now());
+      b.record(r < 6   ? outcome::failure
+               : r < 9 ? outcome::success
+                       : outcome::ignored,
+               1ms, clock.now());
     }
     clock.advance(std::chrono::milliseconds(rng() % 2000));
   }

@@ -105,8 +105,8 @@ TEST_CASE("token_bucket: randomized use keeps the accounting sane", "[limit][uni
     clock.advance(std::chrono::milliseconds(rng() % 100));
   }
   // Over the simulated time, never more than the RPM allowance (+ the initial burst).
-  auto minutes = std::chrono::duration<double, std::ratio<60>>(clock.now().time_since_epoch() -
-                                                               1h).count();
+  auto minutes =
+      std::chrono::duration<double, std::ratio<60>>(clock.now().time_since_epoch() - 1h).count();
   CHECK(double(granted) <= 100 * minutes + 100);
 }
 

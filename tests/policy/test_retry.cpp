@@ -106,8 +106,8 @@ TEST_CASE("never sleeps past the deadline or the total delay", "[retry][unit]") 
   retry::retry_state st2;
   st2.attempts = 1;
   st2.total_delay = 4s;
-  auto d2 = q.on_failure(quota_429("GenerateRequestsPerMinutePerProjectPerModel-FreeTier", 2s),
-                         st2, clock.now());
+  auto d2 = q.on_failure(quota_429("GenerateRequestsPerMinutePerProjectPerModel-FreeTier", 2s), st2,
+                         clock.now());
   CHECK(d2.action == action::give_up);
 }
 
@@ -128,7 +128,7 @@ TEST_CASE("the retry budget stops a retry storm", "[retry][unit]") {
     if (p.on_failure(err, st, clock.now()).action == action::retry) ++granted;
   }
   CHECK(granted == 15);  // 0.1 * 100 requests + 0.5/s * 10 s
-  clock.advance(11s);  // the window moved on
+  clock.advance(11s);    // the window moved on
   p.on_request(clock.now());
   retry::retry_state st;
   st.attempts = 1;

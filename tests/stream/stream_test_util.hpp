@@ -47,17 +47,10 @@ inline std::string escape(std::string_view s) {
   std::string o;
   for (char c : s) {
     switch (c) {
-      case '\r':
-        o += "\\r";
-        break;
-      case '\n':
-        o += "\\n";
-        break;
-      case '\0':
-        o += "\\0";
-        break;
-      default:
-        o += c;
+      case '\r': o += "\\r"; break;
+      case '\n': o += "\\n"; break;
+      case '\0': o += "\\0"; break;
+      default: o += c;
     }
   }
   return o;

@@ -25,9 +25,9 @@ TEST_CASE("base URLs parse into origin and path", "[transport][unit]") {
   CHECK(v6->origin.host == "::1");
   CHECK(v6->origin.port == 9443);
 
-  for (const char* bad : {"ftp://x", "https://", "https://h:0", "https://h:99999", "https://h:x",
-                          "https://u:p@h/", "https://h/?q=1", "generativelanguage.googleapis.com",
-                          "https://[::1"}) {
+  for (const char* bad :
+       {"ftp://x", "https://", "https://h:0", "https://h:99999", "https://h:x", "https://u:p@h/",
+        "https://h/?q=1", "generativelanguage.googleapis.com", "https://[::1"}) {
     INFO(bad);
     auto r = parse_base_url(bad);
     REQUIRE_FALSE(r);
@@ -40,7 +40,8 @@ TEST_CASE("NO_PROXY decides which origins bypass the proxy", "[transport][unit]"
   auto p = proxy_settings::parse_proxy_url("proxy.corp:3128", nullptr);
   REQUIRE(p);
   s.https_proxy = *p;
-  s.no_proxy = proxy_settings::split_no_proxy(" localhost, .internal.example ,10.0.0.1,api.test:8443");
+  s.no_proxy =
+      proxy_settings::split_no_proxy(" localhost, .internal.example ,10.0.0.1,api.test:8443");
   REQUIRE(s.no_proxy.size() == 4);
   origin google{true, "generativelanguage.googleapis.com", 443};
   CHECK(s.proxy_for(google));

@@ -35,8 +35,8 @@ TEST_CASE("conditions classify codes", "[error][unit]") {
   CHECK(bad != condition::retryable);
   gemini::error_code blocked = errc::content_blocked;
   CHECK(blocked != condition::retryable);
-  gemini::error_code asio_cancel = boost::system::errc::make_error_code(
-      boost::system::errc::operation_canceled);
+  gemini::error_code asio_cancel =
+      boost::system::errc::make_error_code(boost::system::errc::operation_canceled);
   CHECK(asio_cancel == condition::cancelled);
   CHECK(gemini::error_code(errc::transport) == condition::network);
   CHECK(gemini::error_code(errc::unavailable) == condition::server_error);
@@ -44,11 +44,16 @@ TEST_CASE("conditions classify codes", "[error][unit]") {
 }
 
 TEST_CASE("quota violations know per-day from per-minute", "[error][unit]") {
-  gemini::quota_violation day{"generativelanguage.googleapis.com/generate_requests_per_model_per_day",
-                              "GenerateRequestsPerDayPerProjectPerModel", {}, "250"};
+  gemini::quota_violation day{
+      "generativelanguage.googleapis.com/generate_requests_per_model_per_day",
+      "GenerateRequestsPerDayPerProjectPerModel",
+      {},
+      "250"};
   gemini::quota_violation minute{
       "generativelanguage.googleapis.com/generate_content_free_tier_requests",
-      "GenerateRequestsPerMinutePerProjectPerModel-FreeTier", {}, "5"};
+      "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+      {},
+      "5"};
   CHECK(day.per_day());
   CHECK_FALSE(day.per_minute());
   CHECK(minute.per_minute());

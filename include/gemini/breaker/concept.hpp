@@ -39,20 +39,18 @@ enum class outcome {
 /// health; throttling, server errors, timeouts and transport failures do.
 inline outcome judge(const gemini::error& e) noexcept {
   if (e.code == condition::throttled) return outcome::failure;
-  if (e.code == condition::client_error || e.code == condition::cancelled)
-    return outcome::ignored;
+  if (e.code == condition::client_error || e.code == condition::cancelled) return outcome::ignored;
   return outcome::failure;
 }
 
 template <class P>
-concept breaker_policy =
-    declares_slot<P, gemini::slot::breaker> &&
+concept breaker_policy = declares_slot<P, gemini::slot::breaker> &&
     requires(P& p, outcome o, std::chrono::steady_clock::duration took,
              std::chrono::steady_clock::time_point now) {
-      { p.allow(now) } -> std::same_as<bool>;
-      p.record(o, took, now);
-      { p.current(now) } -> std::same_as<state>;
-    };
+  { p.allow(now) } -> std::same_as<bool>;
+  p.record(o, took, now);
+  { p.current(now) } -> std::same_as<state>;
+};
 
 }  // namespace breaker
 }  // namespace v1

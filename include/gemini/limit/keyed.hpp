@@ -84,12 +84,9 @@ class keyed {
   /// Calls of different keys wait in different queues.
   bool same_queue(const cost& a, const cost& b) const noexcept {
     switch (o_.by) {
-      case key_by::tenant:
-        return a.tenant == b.tenant;
-      case key_by::model:
-        return a.model == b.model;
-      default:
-        return a.tenant == b.tenant && a.model == b.model;
+      case key_by::tenant: return a.tenant == b.tenant;
+      case key_by::model: return a.model == b.model;
+      default: return a.tenant == b.tenant && a.model == b.model;
     }
   }
 
@@ -114,10 +111,8 @@ class keyed {
 
   std::string key_of(const cost& c) const {
     switch (o_.by) {
-      case key_by::tenant:
-        return std::string(c.tenant);
-      case key_by::model:
-        return std::string(c.model);
+      case key_by::tenant: return std::string(c.tenant);
+      case key_by::model: return std::string(c.model);
       default: {
         std::string k;
         k.reserve(c.tenant.size() + 1 + c.model.size());

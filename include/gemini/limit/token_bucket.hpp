@@ -17,13 +17,13 @@ inline namespace v1 {
 namespace limit {
 
 struct token_bucket_options {
-  double requests_per_minute = 0;  ///< 0: unlimited
-  double tokens_per_minute = 0;    ///< 0: unlimited (input + reserved output tokens)
-  std::size_t max_concurrency = 0; ///< 0: unlimited
+  double requests_per_minute = 0;   ///< 0: unlimited
+  double tokens_per_minute = 0;     ///< 0: unlimited (input + reserved output tokens)
+  std::size_t max_concurrency = 0;  ///< 0: unlimited
   /// Bucket capacity as a fraction of a minute's allowance (1.0: a full minute may burst).
   double burst = 1.0;
-  std::size_t max_queue = 1024;                    ///< waiting callers beyond this: rejected
-  std::chrono::milliseconds max_wait{30000};        ///< longest wait before rate_limited
+  std::size_t max_queue = 1024;               ///< waiting callers beyond this: rejected
+  std::chrono::milliseconds max_wait{30000};  ///< longest wait before rate_limited
 };
 
 template <class Sync = sync::single_thread>
@@ -123,8 +123,8 @@ class basic_token_bucket {
     double minutes = std::chrono::duration<double, std::ratio<60>>(now - last_).count();
     last_ = now;
     if (o_.requests_per_minute > 0)
-      requests_ = std::min(capacity(o_.requests_per_minute),
-                           requests_ + minutes * o_.requests_per_minute);
+      requests_ =
+          std::min(capacity(o_.requests_per_minute), requests_ + minutes * o_.requests_per_minute);
     if (o_.tokens_per_minute > 0)
       tokens_ = std::min(capacity(o_.tokens_per_minute), tokens_ + minutes * o_.tokens_per_minute);
   }

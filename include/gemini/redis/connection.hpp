@@ -106,14 +106,10 @@ enum class connection_state : int {
 
 inline const char* to_string(connection_state s) noexcept {
   switch (s) {
-    case connection_state::disconnected:
-      return "disconnected";
-    case connection_state::connecting:
-      return "connecting";
-    case connection_state::connected:
-      return "connected";
-    case connection_state::backoff:
-      return "backoff";
+    case connection_state::disconnected: return "disconnected";
+    case connection_state::connecting: return "connecting";
+    case connection_state::connected: return "connected";
+    case connection_state::backoff: return "backoff";
   }
   return "unknown";
 }

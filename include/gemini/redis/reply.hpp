@@ -33,18 +33,12 @@ enum class reply_type : int {
 
 inline const char* to_string(reply_type t) noexcept {
   switch (t) {
-    case reply_type::nil:
-      return "nil";
-    case reply_type::status:
-      return "status";
-    case reply_type::error:
-      return "error";
-    case reply_type::integer:
-      return "integer";
-    case reply_type::string:
-      return "string";
-    case reply_type::array:
-      return "array";
+    case reply_type::nil: return "nil";
+    case reply_type::status: return "status";
+    case reply_type::error: return "error";
+    case reply_type::integer: return "integer";
+    case reply_type::string: return "string";
+    case reply_type::array: return "array";
   }
   return "unknown";
 }
@@ -125,14 +119,10 @@ class reply {
   /// long values shortened), `[...]` for arrays.
   friend std::ostream& operator<<(std::ostream& os, const reply& r) {
     switch (r.type_) {
-      case reply_type::nil:
-        return os << "(nil)";
-      case reply_type::status:
-        return os << r.str_;
-      case reply_type::error:
-        return os << "(error) " << r.str_;
-      case reply_type::integer:
-        return os << "(integer) " << r.integer_;
+      case reply_type::nil: return os << "(nil)";
+      case reply_type::status: return os << r.str_;
+      case reply_type::error: return os << "(error) " << r.str_;
+      case reply_type::integer: return os << "(integer) " << r.integer_;
       case reply_type::string: {
         constexpr std::size_t shown = 200;
         os << '"';

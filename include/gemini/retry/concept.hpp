@@ -40,13 +40,12 @@ struct retry_state {
 };
 
 template <class P>
-concept retry_policy =
-    declares_slot<P, gemini::slot::retry> &&
+concept retry_policy = declares_slot<P, gemini::slot::retry> &&
     requires(P& p, const gemini::error& e, retry_state& st,
              std::chrono::steady_clock::time_point now) {
-      p.on_request(now);
-      { p.on_failure(e, st, now) } -> std::same_as<decision>;
-    };
+  p.on_request(now);
+  { p.on_failure(e, st, now) } -> std::same_as<decision>;
+};
 
 }  // namespace retry
 }  // namespace v1

@@ -43,7 +43,7 @@ struct exponential_options {
   int max_attempts = 5;  ///< attempts in all, the first included (1 = never retry)
   std::chrono::milliseconds initial{1000};
   double multiplier = 2.0;
-  std::chrono::milliseconds max_delay{60000};        ///< cap of one back-off
+  std::chrono::milliseconds max_delay{60000};         ///< cap of one back-off
   std::chrono::milliseconds max_total_delay{120000};  ///< sum of back-offs of one call
   retry::jitter jitter = retry::jitter::full;
   /// Retry budget: retries in the last `budget_window` may not exceed
@@ -114,9 +114,8 @@ class basic_exponential {
         return ms(static_cast<std::int64_t>(std::uniform_real_distribution<double>(0, hi)(rng_)));
       }
       case jitter::decorrelated: {
-        double prev = st.previous_delay.count() > 0
-                          ? static_cast<double>(st.previous_delay.count())
-                          : base;
+        double prev =
+            st.previous_delay.count() > 0 ? static_cast<double>(st.previous_delay.count()) : base;
         double hi = std::max(base, prev * 3);
         return ms(static_cast<std::int64_t>(
             std::min(cap, std::uniform_real_distribution<double>(base, hi)(rng_))));
@@ -141,8 +140,8 @@ class basic_exponential {
         requests += b.requests;
         retries += b.retries;
       }
-    double allowed = o_.budget_ratio * requests +
-                     o_.budget_min_per_second * static_cast<double>(span);
+    double allowed =
+        o_.budget_ratio * requests + o_.budget_min_per_second * static_cast<double>(span);
     return retries + 1 <= allowed;
   }
 

@@ -15,14 +15,13 @@ namespace transport {
 
 namespace detail {
 inline std::string base64(std::string_view in) {
-  static constexpr char tbl[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   out.reserve((in.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 |
-                 (unsigned char)in[i + 2];
+    unsigned v =
+        (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
     out += tbl[v >> 18];
     out += tbl[(v >> 12) & 63];
     out += tbl[(v >> 6) & 63];
@@ -128,8 +127,8 @@ struct proxy_settings {
       if (entry == "*") return true;
       std::string_view e = entry;
       std::string_view port;
-      if (auto colon = e.rfind(':'); colon != std::string_view::npos &&
-                                     e.find(':') == colon) {  // not an IPv6 literal
+      if (auto colon = e.rfind(':');
+          colon != std::string_view::npos && e.find(':') == colon) {  // not an IPv6 literal
         port = e.substr(colon + 1);
         e = e.substr(0, colon);
       }

@@ -47,20 +47,14 @@ inline std::string_view sv(json::string_view s) noexcept { return {s.data(), s.s
 
 inline const char* kind_name(const json::value& v) noexcept {
   switch (v.kind()) {
-    case json::kind::null:
-      return "null";
-    case json::kind::bool_:
-      return "bool";
+    case json::kind::null: return "null";
+    case json::kind::bool_: return "bool";
     case json::kind::int64:
     case json::kind::uint64:
-    case json::kind::double_:
-      return "number";
-    case json::kind::string:
-      return "string";
-    case json::kind::array:
-      return "array";
-    case json::kind::object:
-      return "object";
+    case json::kind::double_: return "number";
+    case json::kind::string: return "string";
+    case json::kind::array: return "array";
+    case json::kind::object: return "object";
   }
   return "value";
 }
@@ -144,9 +138,7 @@ inline bool read_value(reader& r, const json::value& v, bool& out) {
 
 inline bool read_value(reader& r, const json::value& v, std::int64_t& out) {
   switch (v.kind()) {
-    case json::kind::int64:
-      out = v.get_int64();
-      return true;
+    case json::kind::int64: out = v.get_int64(); return true;
     case json::kind::uint64:
       if (v.get_uint64() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
         return r.fail_message("integer out of range");
@@ -166,8 +158,7 @@ inline bool read_value(reader& r, const json::value& v, std::int64_t& out) {
         return r.fail_message("expected integer, got non-numeric string");
       return true;
     }
-    default:
-      return r.fail(v, "integer");
+    default: return r.fail(v, "integer");
   }
 }
 
@@ -182,17 +173,10 @@ inline bool read_value(reader& r, const json::value& v, int& out) {
 
 inline bool read_value(reader& r, const json::value& v, double& out) {
   switch (v.kind()) {
-    case json::kind::int64:
-      out = static_cast<double>(v.get_int64());
-      return true;
-    case json::kind::uint64:
-      out = static_cast<double>(v.get_uint64());
-      return true;
-    case json::kind::double_:
-      out = v.get_double();
-      return true;
-    default:
-      return r.fail(v, "number");
+    case json::kind::int64: out = static_cast<double>(v.get_int64()); return true;
+    case json::kind::uint64: out = static_cast<double>(v.get_uint64()); return true;
+    case json::kind::double_: out = v.get_double(); return true;
+    default: return r.fail(v, "number");
   }
 }
 

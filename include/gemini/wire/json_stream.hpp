@@ -91,13 +91,9 @@ class json_nesting {
       }
       const char c = b[i];
       switch (c) {
-        case '"':
-          in_string_ = true;
-          break;
+        case '"': in_string_ = true; break;
         case '{':
-        case '[':
-          stack_.push_back(c);
-          break;
+        case '[': stack_.push_back(c); break;
         case '}':
         case ']':
           if (stack_.empty() || stack_.back() != (c == '}' ? '{' : '[')) {
@@ -110,8 +106,7 @@ class json_nesting {
             return status::closed;
           }
           break;
-        default:
-          break;
+        default: break;
       }
       ++i;
     }
@@ -311,11 +306,8 @@ class json_array_stream_parser {
       complete = used < rest.size();
     } else {
       switch (nesting_.scan(rest, used)) {
-        case detail::json_nesting::status::open:
-          break;
-        case detail::json_nesting::status::closed:
-          complete = true;
-          break;
+        case detail::json_nesting::status::open: break;
+        case detail::json_nesting::status::closed: complete = true; break;
         case detail::json_nesting::status::mismatch:
           return fail(errc::bad_json, "mismatched '}' or ']' in an array element", i + used);
       }

@@ -173,14 +173,10 @@ inline std::optional<std::string> reasoning_effort(const thinking_config& t) {
   if (t.thinking_level && t.thinking_level->has_value()) {
     switch (t.thinking_level->value()) {
       case thinking_level::minimal:
-      case thinking_level::low:
-        return "low";
-      case thinking_level::medium:
-        return "medium";
-      case thinking_level::high:
-        return "high";
-      default:
-        return lower(t.thinking_level->str());
+      case thinking_level::low: return "low";
+      case thinking_level::medium: return "medium";
+      case thinking_level::high: return "high";
+      default: return lower(t.thinking_level->str());
     }
   }
   if (t.thinking_budget) {
@@ -450,9 +446,7 @@ inline void tools(translation& t, json::object& out, const generate_content_requ
   if (!fcc) return;
   switch (fcc->mode.value()) {
     case function_calling_mode::auto_:
-    case function_calling_mode::validated:
-      out["tool_choice"] = "auto";
-      break;
+    case function_calling_mode::validated: out["tool_choice"] = "auto"; break;
     case function_calling_mode::any:
       if (allowed.size() == 1 && n_tools == 1) {
         json::object fn;
@@ -465,11 +459,8 @@ inline void tools(translation& t, json::object& out, const generate_content_requ
         out["tool_choice"] = "required";
       }
       break;
-    case function_calling_mode::none:
-      out["tool_choice"] = "none";
-      break;
-    case function_calling_mode::unspecified:
-      break;
+    case function_calling_mode::none: out["tool_choice"] = "none"; break;
+    case function_calling_mode::unspecified: break;
     default:
       t.fail("toolConfig.functionCallingConfig.mode",
              "unknown mode " + std::string(fcc->mode.str()));

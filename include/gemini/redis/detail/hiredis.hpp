@@ -41,22 +41,17 @@ using reply_object_ptr = std::unique_ptr<void, reply_object_deleter>;
 /// Deep copy of a hiredis reply tree into a gemini::redis::reply.
 inline reply to_reply(const redisReply& r) {
   switch (r.type) {
-    case REDIS_REPLY_STRING:
-      return reply::make_string(std::string(r.str, r.len));
-    case REDIS_REPLY_STATUS:
-      return reply::make_status(std::string(r.str, r.len));
-    case REDIS_REPLY_ERROR:
-      return reply::make_error(std::string(r.str, r.len));
-    case REDIS_REPLY_INTEGER:
-      return reply::make_integer(static_cast<std::int64_t>(r.integer));
+    case REDIS_REPLY_STRING: return reply::make_string(std::string(r.str, r.len));
+    case REDIS_REPLY_STATUS: return reply::make_status(std::string(r.str, r.len));
+    case REDIS_REPLY_ERROR: return reply::make_error(std::string(r.str, r.len));
+    case REDIS_REPLY_INTEGER: return reply::make_integer(static_cast<std::int64_t>(r.integer));
     case REDIS_REPLY_ARRAY: {
       std::vector<reply> elements;
       elements.reserve(r.elements);
       for (std::size_t i = 0; i < r.elements; ++i) elements.push_back(to_reply(*r.element[i]));
       return reply::make_array(std::move(elements));
     }
-    default:
-      return reply::make_nil();  // REDIS_REPLY_NIL
+    default: return reply::make_nil();  // REDIS_REPLY_NIL
   }
 }
 

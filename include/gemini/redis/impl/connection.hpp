@@ -193,11 +193,8 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
         }
         start_connect();
         break;
-      case connection_state::disconnected:
-        start_connect();
-        break;
-      case connection_state::connecting:
-        break;
+      case connection_state::disconnected: start_connect(); break;
+      case connection_state::connecting: break;
       case connection_state::connected:
         if (pending_.empty() && !session_->writing && !session_->idle_alive()) {
           // Closed by the server while idle (restart, idle timeout): reconnect quietly.
@@ -515,9 +512,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
         ++stats_.failures;
         state_ = connection_state::disconnected;
         break;
-      case teardown_kind::closed:
-        state_ = connection_state::disconnected;
-        break;
+      case teardown_kind::closed: state_ = connection_state::disconnected; break;
     }
     if (kind != teardown_kind::closed) {
       // During the back-off a misconfiguration keeps its code; anything else is transport.

@@ -20,20 +20,15 @@ inline void append_number(std::string& out, const json::value& v) {
   char buf[64];
   std::to_chars_result r{};
   switch (v.kind()) {
-    case json::kind::int64:
-      r = std::to_chars(buf, buf + sizeof buf, v.get_int64());
-      break;
-    case json::kind::uint64:
-      r = std::to_chars(buf, buf + sizeof buf, v.get_uint64());
-      break;
+    case json::kind::int64: r = std::to_chars(buf, buf + sizeof buf, v.get_int64()); break;
+    case json::kind::uint64: r = std::to_chars(buf, buf + sizeof buf, v.get_uint64()); break;
     case json::kind::double_: {
       double d = v.get_double();
       if (d != d) d = 0;  // NaN never reaches the wire
       r = std::to_chars(buf, buf + sizeof buf, d);
       break;
     }
-    default:
-      return;
+    default: return;
   }
   out.append(buf, r.ptr);
 }
@@ -70,18 +65,10 @@ inline void write_compact(std::string& out, const json::value& v) {
       out += ']';
       break;
     }
-    case json::kind::string:
-      append_string(out, v.get_string());
-      break;
-    case json::kind::bool_:
-      out += v.get_bool() ? "true" : "false";
-      break;
-    case json::kind::null:
-      out += "null";
-      break;
-    default:
-      append_number(out, v);
-      break;
+    case json::kind::string: append_string(out, v.get_string()); break;
+    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
+    case json::kind::null: out += "null"; break;
+    default: append_number(out, v); break;
   }
 }
 
@@ -135,9 +122,7 @@ inline void write_pretty(std::string& out, const json::value& v, int indent = 0)
       out += ']';
       break;
     }
-    default:
-      write_compact(out, v);
-      break;
+    default: write_compact(out, v); break;
   }
 }
 

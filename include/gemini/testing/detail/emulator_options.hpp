@@ -43,38 +43,22 @@ enum class fault_kind {
 /// The enumerator name ("http_503"), also accepted by the `[[fault:NAME]]` prompt token.
 constexpr std::string_view to_string(fault_kind k) noexcept {
   switch (k) {
-    case fault_kind::none:
-      return "none";
-    case fault_kind::http_429_per_minute:
-      return "http_429_per_minute";
-    case fault_kind::http_429_per_day:
-      return "http_429_per_day";
-    case fault_kind::http_400:
-      return "http_400";
-    case fault_kind::http_403:
-      return "http_403";
-    case fault_kind::http_404:
-      return "http_404";
-    case fault_kind::http_500:
-      return "http_500";
-    case fault_kind::http_503:
-      return "http_503";
-    case fault_kind::http_504:
-      return "http_504";
-    case fault_kind::reset_before_response:
-      return "reset_before_response";
-    case fault_kind::cut_mid_stream:
-      return "cut_mid_stream";
-    case fault_kind::stall_first_byte:
-      return "stall_first_byte";
-    case fault_kind::malformed_json:
-      return "malformed_json";
-    case fault_kind::safety_block_prompt:
-      return "safety_block_prompt";
-    case fault_kind::safety_finish:
-      return "safety_finish";
-    case fault_kind::max_tokens:
-      return "max_tokens";
+    case fault_kind::none: return "none";
+    case fault_kind::http_429_per_minute: return "http_429_per_minute";
+    case fault_kind::http_429_per_day: return "http_429_per_day";
+    case fault_kind::http_400: return "http_400";
+    case fault_kind::http_403: return "http_403";
+    case fault_kind::http_404: return "http_404";
+    case fault_kind::http_500: return "http_500";
+    case fault_kind::http_503: return "http_503";
+    case fault_kind::http_504: return "http_504";
+    case fault_kind::reset_before_response: return "reset_before_response";
+    case fault_kind::cut_mid_stream: return "cut_mid_stream";
+    case fault_kind::stall_first_byte: return "stall_first_byte";
+    case fault_kind::malformed_json: return "malformed_json";
+    case fault_kind::safety_block_prompt: return "safety_block_prompt";
+    case fault_kind::safety_finish: return "safety_finish";
+    case fault_kind::max_tokens: return "max_tokens";
   }
   return "none";
 }

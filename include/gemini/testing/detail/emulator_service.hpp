@@ -767,17 +767,10 @@ class service {
         }
         break;
       }
-      case endpoint::count_tokens:
-        r = count_tokens(ro, f);
-        break;
-      case endpoint::embed:
-        r = embed(ro, model, f);
-        break;
-      case endpoint::batch_embed:
-        r = batch_embed(ro, model, f);
-        break;
-      default:
-        break;
+      case endpoint::count_tokens: r = count_tokens(ro, f); break;
+      case endpoint::embed: r = embed(ro, model, f); break;
+      case endpoint::batch_embed: r = batch_embed(ro, model, f); break;
+      default: break;
     }
     if (r.status == 200 && flt.kind == fault_kind::malformed_json) break_json(r);
     if (r.status == 200 && flt.kind == fault_kind::cut_mid_stream) cut(r);
@@ -859,8 +852,7 @@ class service {
       case fault_kind::http_403:
         return error_spec{
             403, "PERMISSION_DENIED", "You do not have permission to access this resource.", {}};
-      case fault_kind::http_404:
-        return not_found_error(model, version, "generateContent");
+      case fault_kind::http_404: return not_found_error(model, version, "generateContent");
       case fault_kind::http_500:
         return error_spec{500,
                           "INTERNAL",
@@ -873,8 +865,7 @@ class service {
       case fault_kind::http_504:
         return error_spec{
             504, "DEADLINE_EXCEEDED", "Deadline expired before operation could complete.", {}};
-      default:
-        return std::nullopt;
+      default: return std::nullopt;
     }
   }
 
@@ -1320,9 +1311,7 @@ class service {
     std::string code;
     std::string msg = e.message;
     switch (e.code) {
-      case 403:
-        code = "permission_denied";
-        break;
+      case 403: code = "permission_denied"; break;
       case 404:
         code = "model_not_found";
         msg = "The model `" + model + "` does not exist or you do not have access to it.";
@@ -1351,14 +1340,9 @@ class service {
       case 500:
         msg = "The server had an error while processing your request. Sorry about that!";
         break;
-      case 503:
-        msg = "The server is overloaded or not ready yet.";
-        break;
-      case 504:
-        msg = "Request timed out.";
-        break;
-      default:
-        break;
+      case 503: msg = "The server is overloaded or not ready yet."; break;
+      case 504: msg = "Request timed out."; break;
+      default: break;
     }
     r.body = openai_error_body(msg, type, code, param);
     chat_headers(r, fl, false);
