@@ -120,6 +120,9 @@ inline bool valid_utf8(std::string_view s) noexcept {
   return true;
 }
 
+/// The x-goog-api-client header's value.
+inline const std::string client_header = "gemini-cxx/0.1";
+
 /// The options of a call made without any (namespace scope: no guard on each use).
 inline const call_options default_options{};
 
@@ -434,12 +437,17 @@ class client_impl {
                                        std::string body) const {
     transport::http_request r;
     r.origin = base_.origin;
-    r.method = method;
+    if (std::strcmp(method, "POST") != 0) r.method = method;  // "POST" is the default
     r.target = std::move(target);
     r.body = std::move(body);
     r.headers.reserve(2);
-    if (!opts_.key.empty()) r.headers.push_back({"x-goog-api-key", opts_.key.reveal()});
-    r.headers.push_back({"x-goog-api-client", "gemini-cxx/0.1"});
+    auto add = [&r](const char* name, const std::string& value) {
+      auto& h = r.headers.emplace_back();  // built in place: no header temporary to move
+      h.name = name;
+      h.value = value;
+    };
+    if (!opts_.key.empty()) add("x-goog-api-key", opts_.key.reveal());
+    add("x-goog-api-client", client_header);
     return r;
   }
 
@@ -704,7 +712,7 @@ class client_impl {
       auto started = attempt_start();
       auto request = make_request(method, std::move(target), std::move(body));
       return transport_.request_then(std::move(request), cs.limits,
-                                     [this, started](result<transport::http_response> resp) {
+                                     [this, started](result<transport::http_response>&& resp) {
                                        auto r = to_result<T>(std::move(resp));
                                        learn(call_state{}, r ? nullptr : &r.error(), 0, started);
                                        return r;
@@ -755,7 +763,7 @@ class client_impl {
   /// Maps one unary attempt's HTTP outcome to the call's result. Every return is a
   /// prvalue, so the parsed response is built where the caller keeps it (no move).
   template <class T>
-  static result<T> to_result(result<transport::http_response> resp) {
+  static result<T> to_result(result<transport::http_response>&& resp) {
     if (!resp) return std::move(resp).error();
     if (resp->status / 100 != 2) return wire::parse_error_body(resp->status, resp->body);
     return parse_body<T>(resp->body, resp->status);
@@ -819,7 +827,7 @@ class client_impl {
       h.body = std::move(*body);
       if (!key.empty()) h.headers.push_back({"authorization", "Bearer " + key});
     }
-    h.headers.push_back({"x-goog-api-client", "gemini-cxx/0.1"});
+    h.headers.push_back({"x-goog-api-client", client_header});
     return h;
   }
 

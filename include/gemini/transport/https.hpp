@@ -26,8 +26,10 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <array>
+#include <cerrno>
 #include <deque>
 #include <list>
 #include <map>
@@ -108,14 +110,12 @@ class connection {
   bool idle_alive() {
     auto& s = lowest().socket();
     if (!s.is_open() || buffer_.size() != 0) return false;
-    boost::system::error_code ec;
-    s.non_blocking(true, ec);
-    if (ec) return false;
-    std::array<char, 1> b{};
-    s.receive(asio::buffer(b), tcp::socket::message_peek, ec);
-    bool alive = (ec == asio::error::would_block || ec == asio::error::try_again);
-    s.non_blocking(false, ec);
-    return alive;
+    // One peek that never blocks: nothing to read means alive; 0 bytes (the server closed)
+    // or stray bytes mean not reusable. (Toggling the socket's non-blocking mode instead
+    // costs three more system calls a request.)
+    char b;
+    auto n = ::recv(s.native_handle(), &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
 
   clock_type::time_point idle_since{};
@@ -555,25 +555,40 @@ class https_transport {
     exchange_outcome out;
     http::response_parser<http::string_body> parser;
     parser.body_limit(opts_.pool.max_response_bytes);
-    if (auto e = co_await write_and_read_header(c, req, lim, parser, out.got_bytes)) {
-      out.err = std::move(*e);
-      co_return out;
-    }
+    // Write, then one read of the whole response (header and body): one timed operation
+    // fewer than reading the header first, as open() must.
+    auto breq = to_beast(req);
+    detail::set_expiry(c.lowest(), detail::attempt_end(lim));
     boost::system::error_code ec;
     std::size_t n = 0;
+    if (c.is_tls())
+      std::tie(ec, n) =
+          co_await http::async_write(c.tls(), breq, asio::as_tuple(asio::use_awaitable));
+    else
+      std::tie(ec, n) =
+          co_await http::async_write(c.tcp(), breq, asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      out.err = detail::io_error(ec, lim, "write request");
+      co_return out;
+    }
     if (c.is_tls())
       std::tie(ec, n) = co_await http::async_read(c.tls(), c.buffer(), parser,
                                                   asio::as_tuple(asio::use_awaitable));
     else
       std::tie(ec, n) = co_await http::async_read(c.tcp(), c.buffer(), parser,
                                                   asio::as_tuple(asio::use_awaitable));
+    out.got_bytes = parser.got_some() || c.buffer().size() != 0;
     if (ec) {
-      out.err = ec == http::error::body_limit
-                    ? gemini::error(errc::payload_too_large, "response body over the limit")
-                    : detail::io_error(ec, lim, "read response body");
-      if (out.err.code == errc::transport)
-        out.err.message += " (the connection closed in the middle of the response)";
-      out.got_bytes = true;
+      if (ec == http::error::body_limit) {
+        out.err = gemini::error(errc::payload_too_large, "response body over the limit");
+      } else if (!parser.is_header_done()) {
+        out.err = detail::io_error(ec, lim, "read response header");
+      } else {
+        out.err = detail::io_error(ec, lim, "read response body");
+        if (out.err.code == errc::transport)
+          out.err.message += " (the connection closed in the middle of the response)";
+      }
+      if (parser.is_header_done()) out.got_bytes = true;
       co_return out;
     }
     auto& msg = parser.get();
