@@ -3,6 +3,8 @@
 //  - BM_direct: a hand-written call of the same transport doing the client's work by hand
 //    (serialize the request, build the HTTP request, await the transport, parse the body);
 //    both loops start each call from a fresh copy of the request, as real callers do;
+//  - BM_direct_fn: the same hand-written work as a coroutine function with the client's
+//    interface (request in, awaitable<result<response>> out), as one would write it;
 //  - BM_noop_client: basic_client with every policy slot at its no-op default;
 //  - BM_full_stack: retry::exponential + breaker::sliding_window + limit::token_bucket
 //    (unlimited buckets, so nothing waits) over the same transport;
@@ -79,7 +81,8 @@ asio::awaitable<void> direct_loop(fixed_transport* t, const wire::generate_conte
 // The same work written as a function with the client's interface: a coroutine returning
 // result<generate_content_response> (what a hand-written client call would look like).
 asio::awaitable<result<wire::generate_content_response>> direct_call(
-    fixed_transport* t, const transport::origin* origin, wire::generate_content_request req) {
+    fixed_transport* t, const transport::origin* origin,
+    const wire::generate_content_request& req) {
   transport::http_request h;
   h.origin = *origin;
   h.target = "/v1beta/models/gemini-2.5-flash:generateContent";
@@ -97,7 +100,7 @@ asio::awaitable<void> direct_fn_loop(fixed_transport* t, const wire::generate_co
                                      const transport::origin* origin, std::size_t* failures) {
   for (int i = 0; i < calls_per_iteration; ++i) {
     auto fresh = *req;
-    auto r = co_await direct_call(t, origin, std::move(fresh));
+    auto r = co_await direct_call(t, origin, fresh);
     if (!r) ++*failures;
     benchmark::DoNotOptimize(r);
   }
@@ -143,6 +146,14 @@ void BM_noop_client(benchmark::State& state) { client_bench<noop_policies>(state
 void BM_full_stack(benchmark::State& state) { client_bench<full_policies>(state); }
 BENCHMARK(BM_noop_client)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_full_stack)->Unit(benchmark::kMicrosecond);
+
+// The same four with a fixed number of iterations (20 000 calls), for counting
+// instructions, which the VM's noise does not disturb (scripts/count_instructions.sh):
+//   valgrind --tool=callgrind build/benchmarks/bm_policy --benchmark_filter='BM_direct/iter'
+BENCHMARK(BM_direct)->Iterations(20)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_direct_fn)->Iterations(20)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_noop_client)->Iterations(20)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_full_stack)->Iterations(20)->Unit(benchmark::kMicrosecond);
 
 // ---- the hot path of each policy alone ----
 
