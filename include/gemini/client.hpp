@@ -714,12 +714,13 @@ class client_impl {
       return transport_.request_then(std::move(request), cs.limits,
                                      [this, started](result<transport::http_response>&& resp) {
                                        auto r = to_result<T>(std::move(resp));
+                                       // No limit policy: learn reads no call state.
                                        learn(call_state{}, r ? nullptr : &r.error(), 0, started);
                                        return r;
                                      });
     } else {
-      return unary_loop<T>(method, std::move(target), std::move(body),
-                           std::remove_cvref_t<Options>(std::forward<Options>(opts)), *c);
+      return unary_loop<T>(method, std::move(target), std::move(body), std::forward<Options>(opts),
+                           *c);
     }
   }
 

@@ -237,6 +237,34 @@ TEST_CASE("cancellation and deadlines end calls that hang", "[client][emulator]"
     auto after = run(ioc, c.generate(ask("after")));
     CHECK(after);
   }
+  SECTION("a cancelled call gives its connection slot back") {
+    // One connection allowed: a slot kept by a cancelled call would make the next call
+    // wait for a free connection until its deadline.
+    transport::https_options t;
+    t.pool.max_connections_per_origin = 1;
+    client one(ioc.get_executor(), opts, t);
+    for (int i = 0; i < 2; ++i) {
+      emu.push_fault(fault_kind::stall_first_byte);
+      asio::cancellation_signal cancel;
+      asio::steady_timer timer(ioc, std::chrono::milliseconds(50));
+      timer.async_wait(
+          [&](boost::system::error_code) { cancel.emit(asio::cancellation_type::terminal); });
+      std::optional<result<wire::generate_content_response>> out;
+      asio::co_spawn(ioc, store(one.generate(ask("stall")), &out),
+                     asio::bind_cancellation_slot(cancel.slot(), [](std::exception_ptr e) {
+                       if (e) std::rethrow_exception(e);
+                     }));
+      ioc.restart();
+      ioc.run();
+      REQUIRE(out);
+      CHECK_FALSE(*out);
+    }
+    call_options o;
+    o.timeout = std::chrono::seconds(5);
+    auto after = run(ioc, one.generate(ask("after"), o));
+    REQUIRE(after);
+    CHECK_FALSE(after->text().empty());
+  }
 }
 
 TEST_CASE("100 concurrent requests on one client", "[client][emulator]") {

@@ -251,14 +251,14 @@ class https_transport {
       for (int round = 0;; ++round) {
         auto got = co_await acquire(req.origin, lim);
         if (!got) co_return answer(std::move(got).error());
-        auto [conn, reused] = std::move(*got);
-        auto outcome = co_await exchange(*conn, req, lim);
+        checked_out conn{this, std::move(got->conn)};
+        bool reused = got->reused;
+        auto outcome = co_await exchange(*conn.c, req, lim);
         if (outcome.response) {
-          release(std::move(conn), outcome.keep_alive);
+          release(std::move(conn.c), outcome.keep_alive);
           co_return answer(std::move(*outcome.response));
         }
-        conn->close();
-        done_with(req.origin);
+        conn.give_back();
         // A reused connection that failed before any response byte was most likely
         // closed by the server while idle: re-send once on a fresh connection.
         if (reused && !outcome.got_bytes && round == 0 && outcome.err.code == errc::transport) {
@@ -281,24 +281,24 @@ class https_transport {
     for (int round = 0;; ++round) {
       auto got = co_await acquire(req.origin, lim);
       if (!got) co_return std::move(got).error();
-      auto [conn, reused] = std::move(*got);
+      checked_out conn{this, std::move(got->conn)};
+      bool reused = got->reused;
       response_stream rs;
       rs.owner_ = this;
       rs.limits_ = lim;
       rs.parser_ = std::make_unique<http::response_parser<http::buffer_body>>();
       rs.parser_->body_limit(boost::none);
       bool got_bytes = false;
-      auto err = co_await write_and_read_header(*conn, req, lim, *rs.parser_, got_bytes);
+      auto err = co_await write_and_read_header(*conn.c, req, lim, *rs.parser_, got_bytes);
       if (!err) {
         rs.status_ = static_cast<int>(rs.parser_->get().result_int());
         rs.headers_ = detail::copy_headers(rs.parser_->get().base());
-        rs.conn_ = std::move(conn);
+        rs.conn_ = std::move(conn.c);
         rs.done_ = rs.parser_->is_done();
         if (rs.done_) rs.finish();
         co_return std::move(rs);
       }
-      conn->close();
-      done_with(req.origin);
+      conn.give_back();
       if (reused && !got_bytes && round == 0 && err->code == errc::transport) {
         ++stats_.transparent_resends;
         continue;
@@ -332,6 +332,25 @@ class https_transport {
     std::deque<std::unique_ptr<detail::connection>> idle;  // most recently used at back
     std::size_t active = 0;                                // checked out + connecting
     std::list<waiter*> waiters;
+  };
+  /// A connection taken from the pool for one exchange. Unless released to the pool (or
+  /// handed to a response_stream), it is closed and its slot freed — also when an
+  /// exception (the awaiting machinery's cancellation) unwinds the request.
+  struct checked_out {
+    https_transport* owner;
+    std::unique_ptr<detail::connection> c;
+    checked_out(https_transport* t, std::unique_ptr<detail::connection> conn)
+        : owner(t), c(std::move(conn)) {}
+    checked_out(const checked_out&) = delete;
+    checked_out& operator=(const checked_out&) = delete;
+    ~checked_out() { give_back(); }
+    void give_back() {
+      if (!c) return;
+      origin o = c->origin();
+      c->close();
+      c.reset();
+      owner->done_with(o);
+    }
   };
   struct acquired {
     std::unique_ptr<detail::connection> conn;
