@@ -95,8 +95,13 @@ class connection {
   beast::tcp_stream& lowest() { return tls_ ? beast::get_lowest_layer(*tls_) : *tcp_; }
   bool is_tls() const { return tls_.has_value(); }
   beast::ssl_stream<beast::tcp_stream>& tls() { return *tls_; }
-  beast::tcp_stream& tcp() { return *tcp_; }
   beast::flat_buffer& buffer() { return buffer_; }
+  /// `op(stream)` on the stream requests go over (TLS or plain TCP): an asynchronous
+  /// operation started on either gives the same awaitable type.
+  template <class Op>
+  auto on_stream(Op op) {
+    return tls_ ? op(*tls_) : op(*tcp_);
+  }
   const transport::origin& origin() const { return origin_; }
 
   void close() {
@@ -551,19 +556,12 @@ class https_transport {
     detail::set_expiry(c.lowest(), detail::attempt_end(lim));
     boost::system::error_code ec;
     std::size_t n = 0;
-    if (c.is_tls())
-      std::tie(ec, n) =
-          co_await http::async_write(c.tls(), breq, asio::as_tuple(asio::use_awaitable));
-    else
-      std::tie(ec, n) =
-          co_await http::async_write(c.tcp(), breq, asio::as_tuple(asio::use_awaitable));
+    std::tie(ec, n) = co_await c.on_stream(
+        [&](auto& s) { return http::async_write(s, breq, asio::as_tuple(asio::use_awaitable)); });
     if (ec) co_return detail::io_error(ec, lim, "write request");
-    if (c.is_tls())
-      std::tie(ec, n) = co_await http::async_read_header(c.tls(), c.buffer(), parser,
-                                                         asio::as_tuple(asio::use_awaitable));
-    else
-      std::tie(ec, n) = co_await http::async_read_header(c.tcp(), c.buffer(), parser,
-                                                         asio::as_tuple(asio::use_awaitable));
+    std::tie(ec, n) = co_await c.on_stream([&](auto& s) {
+      return http::async_read_header(s, c.buffer(), parser, asio::as_tuple(asio::use_awaitable));
+    });
     got_bytes = parser.got_some() || c.buffer().size() != 0;
     if (ec) co_return detail::io_error(ec, lim, "read response header");
     co_return std::nullopt;
@@ -580,22 +578,15 @@ class https_transport {
     detail::set_expiry(c.lowest(), detail::attempt_end(lim));
     boost::system::error_code ec;
     std::size_t n = 0;
-    if (c.is_tls())
-      std::tie(ec, n) =
-          co_await http::async_write(c.tls(), breq, asio::as_tuple(asio::use_awaitable));
-    else
-      std::tie(ec, n) =
-          co_await http::async_write(c.tcp(), breq, asio::as_tuple(asio::use_awaitable));
+    std::tie(ec, n) = co_await c.on_stream(
+        [&](auto& s) { return http::async_write(s, breq, asio::as_tuple(asio::use_awaitable)); });
     if (ec) {
       out.err = detail::io_error(ec, lim, "write request");
       co_return out;
     }
-    if (c.is_tls())
-      std::tie(ec, n) = co_await http::async_read(c.tls(), c.buffer(), parser,
-                                                  asio::as_tuple(asio::use_awaitable));
-    else
-      std::tie(ec, n) = co_await http::async_read(c.tcp(), c.buffer(), parser,
-                                                  asio::as_tuple(asio::use_awaitable));
+    std::tie(ec, n) = co_await c.on_stream([&](auto& s) {
+      return http::async_read(s, c.buffer(), parser, asio::as_tuple(asio::use_awaitable));
+    });
     out.got_bytes = parser.got_some() || c.buffer().size() != 0;
     if (ec) {
       if (ec == http::error::body_limit) {
@@ -648,12 +639,10 @@ inline asio::awaitable<result<std::size_t>> response_stream::read_some(std::stri
     detail::set_expiry(conn_->lowest(), detail::attempt_end(limits_));
     boost::system::error_code ec;
     std::size_t n = 0;
-    if (conn_->is_tls())
-      std::tie(ec, n) = co_await http::async_read_some(conn_->tls(), conn_->buffer(), *parser_,
-                                                       asio::as_tuple(asio::use_awaitable));
-    else
-      std::tie(ec, n) = co_await http::async_read_some(conn_->tcp(), conn_->buffer(), *parser_,
-                                                       asio::as_tuple(asio::use_awaitable));
+    std::tie(ec, n) = co_await conn_->on_stream([&](auto& s) {
+      return http::async_read_some(s, conn_->buffer(), *parser_,
+                                   asio::as_tuple(asio::use_awaitable));
+    });
     if (ec == http::error::need_buffer) ec = {};
     std::size_t got = buf.size() - parser_->get().body().size;
     out.append(buf.data(), got);
