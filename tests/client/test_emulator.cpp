@@ -34,6 +34,24 @@ client_options options_for(const emulator& emu, std::string key = "test-key") {
   return o;
 }
 
+/// Runs `call` on `ioc` with a cancellation slot that a timer fires after `after`.
+std::optional<result<wire::generate_content_response>> cancelled_after(
+    asio::io_context& ioc, asio::awaitable<result<wire::generate_content_response>> call,
+    std::chrono::milliseconds after) {
+  asio::cancellation_signal cancel;
+  asio::steady_timer timer(ioc, after);
+  timer.async_wait(
+      [&](boost::system::error_code) { cancel.emit(asio::cancellation_type::terminal); });
+  std::optional<result<wire::generate_content_response>> out;
+  asio::co_spawn(ioc, store(std::move(call), &out),
+                 asio::bind_cancellation_slot(cancel.slot(), [](std::exception_ptr e) {
+                   if (e) std::rethrow_exception(e);
+                 }));
+  ioc.restart();
+  ioc.run();
+  return out;
+}
+
 wire::generate_content_request ask(std::string text) {
   wire::generate_content_request r;
   r.contents.push_back(wire::content::user(std::move(text)));
@@ -219,16 +237,7 @@ TEST_CASE("cancellation and deadlines end calls that hang", "[client][emulator]"
   }
   SECTION("cancellation slot") {
     emu.push_fault(fault_kind::stall_first_byte);
-    asio::cancellation_signal cancel;
-    asio::steady_timer t(ioc, std::chrono::milliseconds(50));
-    t.async_wait(
-        [&](boost::system::error_code) { cancel.emit(asio::cancellation_type::terminal); });
-    std::optional<result<wire::generate_content_response>> out;
-    asio::co_spawn(ioc, store(c.generate(ask("stall")), &out),
-                   asio::bind_cancellation_slot(cancel.slot(), [](std::exception_ptr e) {
-                     if (e) std::rethrow_exception(e);
-                   }));
-    ioc.run();
+    auto out = cancelled_after(ioc, c.generate(ask("stall")), std::chrono::milliseconds(50));
     REQUIRE(out);
     REQUIRE_FALSE(*out);
     CHECK(out->error().code == errc::cancelled);
@@ -245,17 +254,7 @@ TEST_CASE("cancellation and deadlines end calls that hang", "[client][emulator]"
     client one(ioc.get_executor(), opts, t);
     for (int i = 0; i < 2; ++i) {
       emu.push_fault(fault_kind::stall_first_byte);
-      asio::cancellation_signal cancel;
-      asio::steady_timer timer(ioc, std::chrono::milliseconds(50));
-      timer.async_wait(
-          [&](boost::system::error_code) { cancel.emit(asio::cancellation_type::terminal); });
-      std::optional<result<wire::generate_content_response>> out;
-      asio::co_spawn(ioc, store(one.generate(ask("stall")), &out),
-                     asio::bind_cancellation_slot(cancel.slot(), [](std::exception_ptr e) {
-                       if (e) std::rethrow_exception(e);
-                     }));
-      ioc.restart();
-      ioc.run();
+      auto out = cancelled_after(ioc, one.generate(ask("stall")), std::chrono::milliseconds(50));
       REQUIRE(out);
       CHECK_FALSE(*out);
     }
