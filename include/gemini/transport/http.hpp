@@ -21,9 +21,24 @@ struct origin {
   std::string host;
   std::uint16_t port = 443;
 
+  /// The Host header's value: "host" on the scheme's default port, else "host:port";
+  /// an IPv6 literal in brackets.
   std::string host_port() const {
-    bool default_port = (tls && port == 443) || (!tls && port == 80);
-    return default_port ? host : host + ':' + std::to_string(port);
+    std::string s;
+    append_host_port(s);
+    return s;
+  }
+  void append_host_port(std::string& out, bool with_default_port = false) const {
+    bool ipv6 = host.find(':') != std::string::npos;
+    if (ipv6) out += '[';
+    out += host;
+    if (ipv6) out += ']';
+    if (!with_default_port && ((tls && port == 443) || (!tls && port == 80))) return;
+    char digits[8];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, port);
+    (void)ec;
+    out += ':';
+    out.append(digits, end);
   }
   friend bool operator==(const origin&, const origin&) = default;
 };

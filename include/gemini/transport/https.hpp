@@ -20,6 +20,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -160,6 +161,73 @@ inline gemini::error io_error(const boost::system::error_code& ec, const attempt
   return {errc::transport, msg};
 }
 
+/// A header name is an RFC 9110 token.
+inline bool is_token(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  for (unsigned char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/// Text that cannot end a header line early: no CR, LF or NUL (header injection).
+inline bool is_line_safe(std::string_view s) noexcept {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+/// Writes the request line and header block of `req` into `out`: the bytes Beast's
+/// serializer would send for the same message, in one contiguous buffer. The body goes
+/// after it as the second buffer of one gathered write, uncopied (it is kept for a
+/// transparent re-send). `Host` and `User-Agent` are defaults a header of the same name
+/// in `req.headers` replaces; `Content-Length` is computed. A method, target or header that
+/// would break the message framing is an errc::invalid_argument, before any I/O.
+inline std::optional<gemini::error> format_head(std::string& out, const http_request& req,
+                                                std::string_view user_agent) {
+  auto bad = [](std::string what) {
+    return gemini::error(errc::invalid_argument, "invalid HTTP request: " + std::move(what));
+  };
+  if (!is_token(req.method)) return bad("method '" + req.method + "'");
+  if (req.target.empty() || req.target.front() != '/' ||
+      req.target.find_first_of(std::string_view(" \r\n\0\t", 5)) != std::string::npos)
+    return bad("target '" + req.target + "'");
+  auto given = [&](std::string_view name) {
+    for (auto const& h : req.headers)
+      if (iequals(h.name, name)) return true;
+    return false;
+  };
+  out.clear();
+  out.append(req.method).append(" ").append(req.target).append(" HTTP/1.1\r\n");
+  if (!given("host")) {
+    out.append("Host: ");
+    req.origin.append_host_port(out);
+    out.append("\r\n");
+  }
+  if (!given("user-agent") && !user_agent.empty())
+    out.append("User-Agent: ").append(user_agent).append("\r\n");
+  const bool has_body = req.method != "GET" || !req.body.empty();
+  for (std::size_t i = 0; i < req.headers.size(); ++i) {
+    auto const& h = req.headers[i];
+    if (!is_token(h.name)) return bad("header name '" + h.name + "'");
+    if (!is_line_safe(h.value)) return bad("header '" + h.name + "' has a line break in its value");
+    if (iequals(h.name, "content-length") || iequals(h.name, "transfer-encoding")) continue;
+    bool replaced = false;  // a later header of the same name replaces this one
+    for (std::size_t j = i + 1; j < req.headers.size() && !replaced; ++j)
+      replaced = iequals(req.headers[j].name, h.name);
+    if (!replaced) out.append(h.name).append(": ").append(h.value).append("\r\n");
+  }
+  if (has_body) {
+    if (!given("content-type")) out.append("Content-Type: application/json\r\n");
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, req.body.size());
+    (void)ec;
+    out.append("Content-Length: ").append(digits, end).append("\r\n");
+  }
+  out.append("\r\n");
+  return std::nullopt;
+}
+
 inline std::vector<header> copy_headers(const http::fields& f) {
   std::vector<header> out;
   out.reserve(8);
@@ -220,6 +288,9 @@ class https_transport {
       : ex_(std::move(ex)), opts_(std::move(opts)), ssl_(asio::ssl::context::tls_client) {
     if (!opts_.proxy) opts_.proxy = proxy_settings::from_environment();
     init_tls();
+    if (!detail::is_line_safe(opts_.user_agent))
+      config_error_ = gemini::error(errc::bad_configuration,
+                                    "https_options::user_agent has a line break");
   }
   https_transport(const https_transport&) = delete;
   https_transport& operator=(const https_transport&) = delete;
@@ -253,12 +324,15 @@ class https_transport {
     std::optional<gemini::error> thrown;
     try {
       if (config_error_) co_return answer(*config_error_);
+      std::string head;
+      if (auto bad = detail::format_head(head, req, opts_.user_agent))
+        co_return answer(std::move(*bad));
       for (int round = 0;; ++round) {
         auto got = co_await acquire(req.origin, lim);
         if (!got) co_return answer(std::move(got).error());
         checked_out conn{this, std::move(got->conn)};
         bool reused = got->reused;
-        auto outcome = co_await exchange(*conn.c, req, lim);
+        auto outcome = co_await exchange(*conn.c, head, req.body, lim);
         if (outcome.response) {
           release(std::move(conn.c), outcome.keep_alive);
           co_return answer(std::move(*outcome.response));
@@ -283,6 +357,8 @@ class https_transport {
   /// response_stream::read_some.
   asio::awaitable<result<response_stream>> open(http_request req, attempt_limits lim) {
     if (config_error_) co_return *config_error_;
+    std::string head;
+    if (auto bad = detail::format_head(head, req, opts_.user_agent)) co_return std::move(*bad);
     for (int round = 0;; ++round) {
       auto got = co_await acquire(req.origin, lim);
       if (!got) co_return std::move(got).error();
@@ -294,7 +370,8 @@ class https_transport {
       rs.parser_ = std::make_unique<http::response_parser<http::buffer_body>>();
       rs.parser_->body_limit(boost::none);
       bool got_bytes = false;
-      auto err = co_await write_and_read_header(*conn.c, req, lim, *rs.parser_, got_bytes);
+      auto err =
+          co_await write_and_read_header(*conn.c, head, req.body, lim, *rs.parser_, got_bytes);
       if (!err) {
         rs.status_ = static_cast<int>(rs.parser_->get().result_int());
         rs.headers_ = detail::copy_headers(rs.parser_->get().base());
@@ -504,7 +581,8 @@ class https_transport {
   /// HTTP CONNECT through a proxy to `target`.
   asio::awaitable<std::optional<gemini::error>> tunnel(beast::tcp_stream& tcp, const origin& target,
                                                        const attempt_limits& lim) {
-    std::string authority = target.host + ':' + std::to_string(target.port);
+    std::string authority;  // CONNECT's authority-form always has the port (RFC 9110 9.3.6)
+    target.append_host_port(authority, /*with_default_port=*/true);
     http::request<http::empty_body> req{http::verb::connect, authority, 11};
     req.set(http::field::host, authority);
     req.set(http::field::user_agent, opts_.user_agent);
@@ -528,36 +606,22 @@ class https_transport {
     co_return std::nullopt;
   }
 
-  http::request<http::string_body> to_beast(http_request& req) const {
-    http::request<http::string_body> r;
-    r.method_string(req.method);
-    r.target(req.target);
-    r.version(11);
-    r.set(http::field::host, req.origin.host_port());
-    r.set(http::field::user_agent, opts_.user_agent);
-    for (auto& h : req.headers) r.set(h.name, h.value);
-    if (req.method != "GET" || !req.body.empty()) {
-      if (r.find(http::field::content_type) == r.end())
-        r.set(http::field::content_type, "application/json");
-      r.body() = req.body;  // copied: a transparent re-send needs the original
-    }
-    r.keep_alive(true);
-    r.prepare_payload();
-    return r;
+  /// Writes the formatted head and the body in one gathered write.
+  static auto write_request(detail::connection& c, const std::string& head,
+                            const std::string& body) {
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body)};
+    return c.on_stream(
+        [&](auto& s) { return asio::async_write(s, bufs, asio::as_tuple(asio::use_awaitable)); });
   }
 
   template <class Parser>
-  asio::awaitable<std::optional<gemini::error>> write_and_read_header(detail::connection& c,
-                                                                      http_request& req,
-                                                                      const attempt_limits& lim,
-                                                                      Parser& parser,
-                                                                      bool& got_bytes) {
-    auto breq = to_beast(req);
+  asio::awaitable<std::optional<gemini::error>> write_and_read_header(
+      detail::connection& c, const std::string& head, const std::string& body,
+      const attempt_limits& lim, Parser& parser, bool& got_bytes) {
     detail::set_expiry(c.lowest(), detail::attempt_end(lim));
     boost::system::error_code ec;
     std::size_t n = 0;
-    std::tie(ec, n) = co_await c.on_stream(
-        [&](auto& s) { return http::async_write(s, breq, asio::as_tuple(asio::use_awaitable)); });
+    std::tie(ec, n) = co_await write_request(c, head, body);
     if (ec) co_return detail::io_error(ec, lim, "write request");
     std::tie(ec, n) = co_await c.on_stream([&](auto& s) {
       return http::async_read_header(s, c.buffer(), parser, asio::as_tuple(asio::use_awaitable));
@@ -567,19 +631,17 @@ class https_transport {
     co_return std::nullopt;
   }
 
-  asio::awaitable<exchange_outcome> exchange(detail::connection& c, http_request& req,
-                                             const attempt_limits& lim) {
+  asio::awaitable<exchange_outcome> exchange(detail::connection& c, const std::string& head,
+                                             const std::string& body, const attempt_limits& lim) {
     exchange_outcome out;
     http::response_parser<http::string_body> parser;
     parser.body_limit(opts_.pool.max_response_bytes);
     // Write, then one read of the whole response (header and body): one timed operation
     // fewer than reading the header first, as open() must.
-    auto breq = to_beast(req);
     detail::set_expiry(c.lowest(), detail::attempt_end(lim));
     boost::system::error_code ec;
     std::size_t n = 0;
-    std::tie(ec, n) = co_await c.on_stream(
-        [&](auto& s) { return http::async_write(s, breq, asio::as_tuple(asio::use_awaitable)); });
+    std::tie(ec, n) = co_await write_request(c, head, body);
     if (ec) {
       out.err = detail::io_error(ec, lim, "write request");
       co_return out;
