@@ -6,6 +6,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -222,6 +223,23 @@ TEST_CASE("connections closed by the server while idle are detected", "[client][
   CHECK(st.stale_connections_dropped + st.transparent_resends == 1);
 }
 
+TEST_CASE("a finished call leaves no work in the io_context", "[client][emulator]") {
+  // The deadline timer of the calls in flight must not outlive them: a pending wait would
+  // keep io_context::run() from returning until the (10 s) attempt timeout.
+  emulator emu;
+  asio::io_context ioc;
+  client c(ioc.get_executor(), options_for(emu));
+  for (int i = 0; i < 2; ++i) {  // a new connection, then a pooled one
+    std::optional<result<wire::generate_content_response>> out;
+    asio::co_spawn(ioc, store(c.generate(ask("x")), &out), asio::detached);
+    ioc.restart();
+    while (!out) ioc.run_one();
+    REQUIRE(*out);
+    ioc.poll();  // what is ready runs (a cancelled timer's handler); nothing may wait
+    CHECK(ioc.stopped());
+  }
+}
+
 TEST_CASE("cancellation and deadlines end calls that hang", "[client][emulator]") {
   emulator emu;
   asio::io_context ioc;
@@ -234,6 +252,45 @@ TEST_CASE("cancellation and deadlines end calls that hang", "[client][emulator]"
     auto r = run(ioc, c.generate(ask("stall"), o));
     REQUIRE_FALSE(r);
     CHECK(r.error().code == errc::deadline_exceeded);
+  }
+  SECTION("calls in flight together each end at their own deadline") {
+    // The transport's one watchdog timer waits for the earliest deadline: a later call
+    // with a shorter deadline must re-arm it earlier, and the longer call must still end
+    // after the shorter one fired. Then the client still works.
+    emu.push_fault(fault_kind::stall_first_byte);
+    emu.push_fault(fault_kind::stall_first_byte);
+    call_options slow, fast;
+    slow.timeout = std::chrono::seconds(2);
+    fast.timeout = std::chrono::milliseconds(100);
+    std::vector<std::string> ended;
+    std::optional<result<wire::generate_content_response>> a, b;
+    auto call = [&](const char* name, const call_options& o,
+                    std::optional<result<wire::generate_content_response>>* out)
+        -> asio::awaitable<void> {
+      auto req = ask(name);  // named: no temporary in a co_await (docs/decisions/0004)
+      *out = co_await c.generate(req, o);
+      ended.push_back(name);
+    };
+    asio::co_spawn(ioc, call("slow", slow, &a), asio::detached);
+    asio::co_spawn(ioc, call("fast", fast, &b), asio::detached);
+    ioc.restart();
+    ioc.run();
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK(ended == std::vector<std::string>{"fast", "slow"});
+    REQUIRE_FALSE(*a);
+    CHECK(a->error().code == errc::deadline_exceeded);
+    REQUIRE_FALSE(*b);
+    CHECK(b->error().code == errc::deadline_exceeded);
+    CHECK(run(ioc, c.generate(ask("after"))));
+  }
+  SECTION("an attempt timeout is an upstream timeout, not the caller's deadline") {
+    emu.push_fault(fault_kind::stall_first_byte);
+    call_options o;
+    o.attempt_timeout = std::chrono::milliseconds(100);
+    auto r = run(ioc, c.generate(ask("stall"), o));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::upstream_timeout);
   }
   SECTION("cancellation slot") {
     emu.push_fault(fault_kind::stall_first_byte);

@@ -25,6 +25,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/intrusive/list.hpp>
 
 #include <openssl/ssl.h>
 #include <sys/socket.h>
@@ -131,6 +132,90 @@ class connection {
   std::optional<beast::tcp_stream> tcp_;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
   beast::flat_buffer buffer_;
+};
+
+/// The time limits of exchanges on established connections. Each exchange in flight
+/// registers a `watch` (in its own frame) with its deadline; one timer waits for the
+/// earliest and is re-armed only when a new deadline comes before the one it waits for,
+/// or after all exchanges ended: it is cancelled then, so that an idle transport leaves no
+/// work in the io_context and `run()` returns. Calls that overlap share the timer; a call
+/// on its own arms it once (Beast's per-operation expiry armed and cancelled a timer for
+/// every read and write: four timerfd_settime system calls a request).
+/// At a deadline the exchange's socket is closed, so whatever it waits for fails at once,
+/// and its watch tells it the failure was a timeout. Connecting (resolve, connect, TLS
+/// handshake) keeps Beast's expiry: a range connect would reopen a closed socket.
+class watchdog {
+ public:
+  class watch : public boost::intrusive::list_base_hook<
+                    boost::intrusive::link_mode<boost::intrusive::normal_link>> {
+   public:
+    watch(watchdog& dog, connection& c, clock_type::time_point until) : conn_(&c), until_(until) {
+      if (until == clock_type::time_point::max()) return;  // nothing to watch
+      dog_ = &dog;
+      dog.add(*this);
+    }
+    watch(const watch&) = delete;
+    watch& operator=(const watch&) = delete;
+    /// The exchange ended, however it ended (also when its frame is destroyed).
+    ~watch() {
+      if (dog_) dog_->remove(*this);
+    }
+
+    /// `ec` as the exchange should report it: a timeout when the deadline cut it.
+    boost::system::error_code reason(const boost::system::error_code& ec) const {
+      return fired_ && ec ? boost::system::error_code(beast::error::timeout) : ec;
+    }
+
+   private:
+    friend class watchdog;
+    watchdog* dog_ = nullptr;
+    connection* conn_;
+    clock_type::time_point until_;
+    bool fired_ = false;
+  };
+
+  explicit watchdog(asio::any_io_executor ex) : timer_(std::move(ex)) {}
+
+ private:
+  void add(watch& w) {
+    watches_.push_back(w);
+    if (w.until_ < armed_) arm(w.until_);
+  }
+  void remove(watch& w) {
+    watches_.erase(watches_.iterator_to(w));
+    if (watches_.empty() && armed_ != clock_type::time_point::max()) {
+      armed_ = clock_type::time_point::max();
+      timer_.cancel();
+    }
+  }
+  void arm(clock_type::time_point t) {
+    armed_ = t;
+    timer_.expires_at(t);  // a wait already pending completes as operation_aborted
+    // A handler that already completed normally may run after the watchdog is gone.
+    timer_.async_wait([this, alive = std::weak_ptr<char>(alive_)](boost::system::error_code ec) {
+      if (!ec && !alive.expired()) fire();
+    });
+  }
+  void fire() {
+    armed_ = clock_type::time_point::max();
+    auto now = clock_type::now();
+    auto next = clock_type::time_point::max();
+    for (auto& w : watches_) {
+      if (w.fired_) continue;
+      if (w.until_ <= now) {
+        w.fired_ = true;
+        w.conn_->close();
+      } else {
+        next = std::min(next, w.until_);
+      }
+    }
+    if (next != clock_type::time_point::max()) arm(next);
+  }
+
+  asio::steady_timer timer_;
+  clock_type::time_point armed_ = clock_type::time_point::max();
+  boost::intrusive::list<watch, boost::intrusive::constant_time_size<false>> watches_;
+  std::shared_ptr<char> alive_ = std::make_shared<char>();
 };
 
 inline void set_expiry(beast::tcp_stream& s, clock_type::time_point until) {
@@ -507,6 +592,7 @@ class https_transport {
       done_with(o);
       co_return std::move(*err);
     }
+    c->lowest().expires_never();  // from here on the watchdog keeps the time
     ++stats_.connections_opened;
     co_return acquired{std::move(c), false};
   }
@@ -618,16 +704,16 @@ class https_transport {
   asio::awaitable<std::optional<gemini::error>> write_and_read_header(
       detail::connection& c, const std::string& head, const std::string& body,
       const attempt_limits& lim, Parser& parser, bool& got_bytes) {
-    detail::set_expiry(c.lowest(), detail::attempt_end(lim));
+    detail::watchdog::watch w(watchdog_, c, detail::attempt_end(lim));
     boost::system::error_code ec;
     std::size_t n = 0;
     std::tie(ec, n) = co_await write_request(c, head, body);
-    if (ec) co_return detail::io_error(ec, lim, "write request");
+    if (ec) co_return detail::io_error(w.reason(ec), lim, "write request");
     std::tie(ec, n) = co_await c.on_stream([&](auto& s) {
       return http::async_read_header(s, c.buffer(), parser, asio::as_tuple(asio::use_awaitable));
     });
     got_bytes = parser.got_some() || c.buffer().size() != 0;
-    if (ec) co_return detail::io_error(ec, lim, "read response header");
+    if (ec) co_return detail::io_error(w.reason(ec), lim, "read response header");
     co_return std::nullopt;
   }
 
@@ -636,20 +722,20 @@ class https_transport {
     exchange_outcome out;
     http::response_parser<http::string_body> parser;
     parser.body_limit(opts_.pool.max_response_bytes);
-    // Write, then one read of the whole response (header and body): one timed operation
-    // fewer than reading the header first, as open() must.
-    detail::set_expiry(c.lowest(), detail::attempt_end(lim));
+    // Write, then one read of the whole response (header and body).
+    detail::watchdog::watch w(watchdog_, c, detail::attempt_end(lim));
     boost::system::error_code ec;
     std::size_t n = 0;
     std::tie(ec, n) = co_await write_request(c, head, body);
     if (ec) {
-      out.err = detail::io_error(ec, lim, "write request");
+      out.err = detail::io_error(w.reason(ec), lim, "write request");
       co_return out;
     }
     std::tie(ec, n) = co_await c.on_stream([&](auto& s) {
       return http::async_read(s, c.buffer(), parser, asio::as_tuple(asio::use_awaitable));
     });
     out.got_bytes = parser.got_some() || c.buffer().size() != 0;
+    ec = w.reason(ec);
     if (ec) {
       if (ec == http::error::body_limit) {
         out.err = gemini::error(errc::payload_too_large, "response body over the limit");
@@ -679,6 +765,7 @@ class https_transport {
   std::optional<gemini::error> config_error_;
   std::map<origin, origin_pool, detail::origin_less> pools_;
   transport_stats stats_;
+  detail::watchdog watchdog_{ex_};
 };
 
 inline void response_stream::finish() {
@@ -698,13 +785,16 @@ inline asio::awaitable<result<std::size_t>> response_stream::read_some(std::stri
     auto& body = parser_->get().body();
     body.data = buf.data();
     body.size = buf.size();
-    detail::set_expiry(conn_->lowest(), detail::attempt_end(limits_));
     boost::system::error_code ec;
     std::size_t n = 0;
-    std::tie(ec, n) = co_await conn_->on_stream([&](auto& s) {
-      return http::async_read_some(s, conn_->buffer(), *parser_,
-                                   asio::as_tuple(asio::use_awaitable));
-    });
+    {
+      detail::watchdog::watch w(owner_->watchdog_, *conn_, detail::attempt_end(limits_));
+      std::tie(ec, n) = co_await conn_->on_stream([&](auto& s) {
+        return http::async_read_some(s, conn_->buffer(), *parser_,
+                                     asio::as_tuple(asio::use_awaitable));
+      });
+      ec = w.reason(ec);
+    }
     if (ec == http::error::need_buffer) ec = {};
     std::size_t got = buf.size() - parser_->get().body().size;
     out.append(buf.data(), got);
