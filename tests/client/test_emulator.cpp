@@ -264,9 +264,9 @@ TEST_CASE("cancellation and deadlines end calls that hang", "[client][emulator]"
     fast.timeout = std::chrono::milliseconds(100);
     std::vector<std::string> ended;
     std::optional<result<wire::generate_content_response>> a, b;
-    auto call = [&](const char* name, const call_options& o,
-                    std::optional<result<wire::generate_content_response>>* out)
-        -> asio::awaitable<void> {
+    auto call =
+        [&](const char* name, const call_options& o,
+            std::optional<result<wire::generate_content_response>>* out) -> asio::awaitable<void> {
       auto req = ask(name);  // named: no temporary in a co_await (docs/decisions/0004)
       *out = co_await c.generate(req, o);
       ended.push_back(name);

@@ -250,8 +250,9 @@ inline gemini::error io_error(const boost::system::error_code& ec, const attempt
 inline bool is_token(std::string_view s) noexcept {
   if (s.empty()) return false;
   for (unsigned char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+        std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
     if (!ok) return false;
   }
   return true;
@@ -374,8 +375,8 @@ class https_transport {
     if (!opts_.proxy) opts_.proxy = proxy_settings::from_environment();
     init_tls();
     if (!detail::is_line_safe(opts_.user_agent))
-      config_error_ = gemini::error(errc::bad_configuration,
-                                    "https_options::user_agent has a line break");
+      config_error_ =
+          gemini::error(errc::bad_configuration, "https_options::user_agent has a line break");
   }
   https_transport(const https_transport&) = delete;
   https_transport& operator=(const https_transport&) = delete;
