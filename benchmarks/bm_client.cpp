@@ -1,10 +1,14 @@
-// Requests/s of gemini::client against the in-process emulator over loopback, beside two
+// Requests/s of gemini::client against the in-process emulator over loopback, beside
 // hand-written raw Beast keep-alive loops sending the same request to the same emulator in
-// the same run: BM_raw_beast (send + read only) and BM_raw_beast_parse (plus
-// boost::json::parse of the response, the least any client does with it). Concurrency 1, 8
-// and 64 (coroutines on one client thread), one connection per worker everywhere.
+// the same run: BM_raw_beast (send + read only), BM_raw_beast_parse (plus
+// boost::json::parse of the response, the least any client does with it) and
+// BM_raw_beast_parse_kept (the same, each worker's connection kept for the whole run as the
+// client's pool keeps it; the other raw loops connect again every 50 requests).
+// Concurrency 1, 8 and 64 (coroutines on one client thread), one connection per worker.
 //
-//   build/benchmarks/bm_client --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+//   build/benchmarks/bm_client --benchmark_filter=real --benchmark_repetitions=10
+//     --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
+//   (one command line)
 #include <gemini/client.hpp>
 #include <gemini/testing/emulator.hpp>
 
@@ -13,6 +17,9 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
+
+#include <memory>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
@@ -67,14 +74,21 @@ void BM_client(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * workers * requests_per_worker);
 }
 
+// `kept`: a connection that outlives the worker (opened by the first one), or null for a
+// connection of its own.
 asio::awaitable<void> raw_worker(std::string host, std::string port, std::string body, bool parse,
-                                 std::size_t* failures) {
+                                 std::size_t* failures, std::unique_ptr<beast::tcp_stream>* kept) {
   auto ex = co_await asio::this_coro::executor;
-  asio::ip::tcp::resolver resolver(ex);
-  auto eps = co_await resolver.async_resolve(host, port, asio::use_awaitable);
-  beast::tcp_stream s(ex);
-  co_await s.async_connect(eps, asio::use_awaitable);
-  s.socket().set_option(asio::ip::tcp::no_delay(true));
+  std::unique_ptr<beast::tcp_stream> own;
+  auto& conn = kept ? *kept : own;
+  if (!conn) {
+    asio::ip::tcp::resolver resolver(ex);
+    auto eps = co_await resolver.async_resolve(host, port, asio::use_awaitable);
+    conn = std::make_unique<beast::tcp_stream>(ex);
+    co_await conn->async_connect(eps, asio::use_awaitable);
+    conn->socket().set_option(asio::ip::tcp::no_delay(true));
+  }
+  auto& s = *conn;
   beast::flat_buffer buf;
   for (int i = 0; i < requests_per_worker; ++i) {
     http::request<http::string_body> req{http::verb::post,
@@ -96,16 +110,18 @@ asio::awaitable<void> raw_worker(std::string host, std::string port, std::string
   }
 }
 
-void raw_beast(benchmark::State& state, bool parse) {
+void raw_beast(benchmark::State& state, bool parse, bool keep_connections = false) {
   auto& emu = shared_emulator();
   asio::io_context ioc(1);
   std::string body = gemini::wire::serialize(prompt());
   std::size_t failures = 0;
   const int workers = static_cast<int>(state.range(0));
+  std::vector<std::unique_ptr<beast::tcp_stream>> kept(workers);
   for (auto _ : state) {
     for (int w = 0; w < workers; ++w)
       asio::co_spawn(ioc,
-                     raw_worker(emu.host(), std::to_string(emu.port()), body, parse, &failures),
+                     raw_worker(emu.host(), std::to_string(emu.port()), body, parse, &failures,
+                                keep_connections ? &kept[w] : nullptr),
                      [](std::exception_ptr e) {
                        if (e) std::rethrow_exception(e);
                      });
@@ -118,10 +134,18 @@ void raw_beast(benchmark::State& state, bool parse) {
 
 void BM_raw_beast(benchmark::State& state) { raw_beast(state, false); }
 void BM_raw_beast_parse(benchmark::State& state) { raw_beast(state, true); }
+// Each worker's connection kept for the whole run, as the client's pool keeps it.
+void BM_raw_beast_parse_kept(benchmark::State& state) { raw_beast(state, true, true); }
 
 }  // namespace
 
 BENCHMARK(BM_raw_beast_parse)
+    ->Arg(1)
+    ->Arg(8)
+    ->Arg(64)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_raw_beast_parse_kept)
     ->Arg(1)
     ->Arg(8)
     ->Arg(64)
