@@ -9,6 +9,9 @@
 //   build/benchmarks/bm_client --benchmark_filter=real --benchmark_repetitions=10
 //     --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
 //   (one command line)
+// BM_CLIENT_CPUS=A,B puts the emulator's thread on CPU A and the benchmark's on CPU B (equal
+// numbers: both on one CPU), so the scheduler's placement of the two cannot differ between
+// the benchmarks of one run.
 #include <gemini/client.hpp>
 #include <gemini/testing/emulator.hpp>
 
@@ -18,8 +21,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
 
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <vector>
+
+#include <sched.h>
 
 #include <benchmark/benchmark.h>
 
@@ -29,8 +36,27 @@ namespace http = beast::http;
 
 namespace {
 
+void pin_this_thread(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (sched_setaffinity(0, sizeof set, &set) != 0) std::perror("sched_setaffinity");
+}
+
+// Pins this thread to BM_CLIENT_CPUS's emulator CPU; returns its benchmark CPU (-1: unset).
+int pin_for_emulator() {
+  int emulator_cpu = -1, benchmark_cpu = -1;
+  const char* cpus = std::getenv("BM_CLIENT_CPUS");
+  if (!cpus || std::sscanf(cpus, "%d,%d", &emulator_cpu, &benchmark_cpu) != 2) return -1;
+  pin_this_thread(emulator_cpu);
+  return benchmark_cpu;
+}
+
 gemini::testing::emulator& shared_emulator() {
-  static gemini::testing::emulator emu;
+  static const int benchmark_cpu = pin_for_emulator();
+  static gemini::testing::emulator emu;  // its threads inherit the emulator CPU
+  static const bool pinned = benchmark_cpu >= 0 && (pin_this_thread(benchmark_cpu), true);
+  (void)pinned;
   return emu;
 }
 
@@ -142,8 +168,21 @@ void concurrency_levels(benchmark::internal::Benchmark* b) {
   b->Arg(1)->Arg(8)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
 }
 
+// Constructing a transport, with the system trust store on (the default) and off: the store
+// is read before the first TLS connection, so neither reads it here.
+void BM_https_transport_construction(benchmark::State& state) {
+  asio::io_context ioc(1);
+  gemini::transport::https_options o;
+  o.tls.use_system_store = state.range(0) != 0;
+  for (auto _ : state) {
+    gemini::transport::https_transport t(ioc.get_executor(), o);
+    benchmark::DoNotOptimize(&t);
+  }
+}
+
 }  // namespace
 
+BENCHMARK(BM_https_transport_construction)->ArgName("system_store")->Arg(0)->Arg(1);
 BENCHMARK(BM_raw_beast_parse)->Apply(concurrency_levels);
 BENCHMARK(BM_raw_beast_parse_kept)->Apply(concurrency_levels);
 BENCHMARK(BM_raw_beast)->Apply(concurrency_levels);

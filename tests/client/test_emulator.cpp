@@ -10,6 +10,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "async_test.hpp"
@@ -372,6 +379,56 @@ TEST_CASE("TLS: trusted CA succeeds, untrusted and wrong host fail", "[client][e
     auto r = run(ioc, c.generate(ask("over TLS")));
     REQUIRE_FALSE(r);
     CHECK(r.error().code == errc::tls);
+  }
+}
+
+namespace {
+
+// SSL_CERT_FILE (OpenSSL's override of the system bundle) set for one scope.
+struct scoped_cert_file {
+  explicit scoped_cert_file(const std::string& pem) {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    REQUIRE(f);
+    std::fputs(pem.c_str(), f);
+    std::fclose(f);
+    point_at(path);
+  }
+  void point_at(const std::string& file) { ::setenv("SSL_CERT_FILE", file.c_str(), 1); }
+  ~scoped_cert_file() {
+    ::unsetenv("SSL_CERT_FILE");
+    std::remove(path.c_str());
+  }
+  std::string path = (std::filesystem::temp_directory_path() /
+                      ("gemini_test_ca_" + std::to_string(::getpid()) + ".pem"))
+                         .string();
+};
+
+}  // namespace
+
+TEST_CASE("the system trust store is read at the first TLS connection, not at construction",
+          "[client][emulator][tls]") {
+  emulator_options eo;
+  eo.tls = true;
+  emulator emu(eo);
+  asio::io_context ioc;
+  scoped_cert_file store_file(emu.ca_certificate_pem());
+  SECTION("the system store (here SSL_CERT_FILE) alone makes the emulator trusted") {
+    client c(ioc.get_executor(), options_for(emu));
+    auto r = run(ioc, c.generate(ask("trusted by the system store")));
+    REQUIRE(r);
+    CHECK_FALSE(r->text().empty());
+  }
+  SECTION("a store that changes after construction is the one used") {
+    store_file.point_at("/nonexistent/ca.pem");
+    client trusting_later(ioc.get_executor(), options_for(emu));
+    client distrusting_later(ioc.get_executor(), options_for(emu));
+    store_file.point_at(store_file.path);
+    auto ok = run(ioc, trusting_later.generate(ask("store read now")));
+    REQUIRE(ok);
+    store_file.point_at("/nonexistent/ca.pem");
+    auto refused = run(ioc, distrusting_later.generate(ask("store read now")));
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == errc::tls);
   }
 }
 

@@ -541,10 +541,6 @@ class https_transport {
     auto fail = [&](std::string what) {
       config_error_ = gemini::error(errc::bad_configuration, std::move(what));
     };
-    if (opts_.tls.use_system_store) {
-      ssl_.set_default_verify_paths(ec);
-      if (ec) fail("cannot load the system trust store: " + ec.message());
-    }
     if (!opts_.tls.ca_file.empty()) {
       ssl_.load_verify_file(opts_.tls.ca_file, ec);
       if (ec) fail("cannot load CA file '" + opts_.tls.ca_file + "': " + ec.message());
@@ -554,6 +550,20 @@ class https_transport {
       if (ec) fail("cannot load the CA certificate given as PEM: " + ec.message());
     }
     ssl_.set_verify_mode(opts_.tls.verify_peer ? ssl::verify_peer : ssl::verify_none, ec);
+  }
+
+  /// Loads the system trust store before the first TLS connection, not at construction: it
+  /// takes ~20 ms (bookworm's bundle), which a plain-HTTP transport (the emulator, a local
+  /// gateway) never needs. A failure is a configuration error from then on.
+  std::optional<gemini::error> load_system_store() {
+    if (system_store_loaded_ || !opts_.tls.use_system_store) return std::nullopt;
+    boost::system::error_code ec;
+    ssl_.set_default_verify_paths(ec);
+    if (ec)
+      config_error_ = gemini::error(errc::bad_configuration,
+                                    "cannot load the system trust store: " + ec.message());
+    system_store_loaded_ = true;
+    return config_error_;
   }
 
   /// Checks out a pooled connection or opens a new one, waiting for a free slot
@@ -585,6 +595,8 @@ class https_transport {
       if (!ec) co_return gemini::error(errc::deadline_exceeded, "waiting for a free connection");
       co_return gemini::error(errc::cancelled, "cancelled while waiting for a free connection");
     }
+    if (o.tls)
+      if (auto e = load_system_store()) co_return std::move(*e);
     ++pool.active;
     auto c = std::make_unique<detail::connection>(ex_, o, &ssl_);
     auto err = co_await connect(*c, lim);
@@ -764,6 +776,7 @@ class https_transport {
   https_options opts_;
   asio::ssl::context ssl_;
   std::optional<gemini::error> config_error_;
+  bool system_store_loaded_ = false;
   std::map<origin, origin_pool, detail::origin_less> pools_;
   transport_stats stats_;
   detail::watchdog watchdog_{ex_};
