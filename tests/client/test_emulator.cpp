@@ -295,6 +295,27 @@ TEST_CASE("cancellation and deadlines end calls that hang", "[client][emulator]"
     CHECK(b->error().code == errc::deadline_exceeded);
     CHECK(run(ioc, c.generate(ask("after"))));
   }
+  SECTION("a call right after another ends at its deadline, earlier or later than the first's") {
+    // Between calls that follow each other at once the watchdog's timer stays armed for the
+    // first call's deadline: the second re-arms it only for an earlier deadline of its own,
+    // and when it fires first it must wait again for the second's.
+    call_options quick, earlier, later;
+    quick.attempt_timeout = std::chrono::milliseconds(150);
+    earlier.timeout = std::chrono::milliseconds(50);
+    later.timeout = std::chrono::milliseconds(400);
+    auto two_calls = [&](call_options second) -> asio::awaitable<boost::system::error_code> {
+      auto first = ask("answered");  // named: no temporary in a co_await (decisions/0004)
+      auto r1 = co_await c.generate(first, quick);
+      if (!r1) co_return r1.error().code;
+      emu.push_fault(fault_kind::stall_first_byte);
+      auto stall = ask("stall");
+      auto r2 = co_await c.generate(stall, second);
+      co_return r2 ? boost::system::error_code() : r2.error().code;
+    };
+    CHECK(run(ioc, two_calls(earlier)) == errc::deadline_exceeded);
+    CHECK(run(ioc, two_calls(later)) == errc::deadline_exceeded);
+    CHECK(run(ioc, c.generate(ask("after"))));
+  }
   SECTION("an attempt timeout is an upstream timeout, not the caller's deadline") {
     call_options o;
     o.attempt_timeout = std::chrono::milliseconds(100);

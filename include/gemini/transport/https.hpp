@@ -16,6 +16,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -33,6 +34,7 @@
 #include <array>
 #include <cerrno>
 #include <deque>
+#include <iterator>
 #include <list>
 #include <map>
 #include <memory>
@@ -181,12 +183,23 @@ class watchdog {
     watches_.push_back(w);
     if (w.until_ < armed_) arm(w.until_);
   }
+  // The timer is cancelled only once the event loop has no watch left after the handler
+  // that removed the last one: a caller that starts its next call at once (a loop of calls
+  // on one connection) finds the timer still armed early enough and re-arms nothing (a
+  // timerfd_settime a call saved). A timer left pending would keep io_context::run() from
+  // returning, so it is never left armed while idle.
   void remove(watch& w) {
     watches_.erase(watches_.iterator_to(w));
-    if (watches_.empty() && armed_ != clock_type::time_point::max()) {
-      armed_ = clock_type::time_point::max();
-      timer_.cancel();
-    }
+    if (!watches_.empty() || armed_ == clock_type::time_point::max() || cancel_posted_) return;
+    cancel_posted_ = true;
+    asio::post(timer_.get_executor(), [this, alive = std::weak_ptr<char>(alive_)] {
+      if (alive.expired()) return;
+      cancel_posted_ = false;
+      if (watches_.empty() && armed_ != clock_type::time_point::max()) {
+        armed_ = clock_type::time_point::max();
+        timer_.cancel();
+      }
+    });
   }
   void arm(clock_type::time_point t) {
     armed_ = t;
@@ -214,6 +227,7 @@ class watchdog {
 
   asio::steady_timer timer_;
   clock_type::time_point armed_ = clock_type::time_point::max();
+  bool cancel_posted_ = false;
   boost::intrusive::list<watch, boost::intrusive::constant_time_size<false>> watches_;
   std::shared_ptr<char> alive_ = std::make_shared<char>();
 };
@@ -316,7 +330,7 @@ inline std::optional<gemini::error> format_head(std::string& out, const http_req
 
 inline std::vector<header> copy_headers(const http::fields& f) {
   std::vector<header> out;
-  out.reserve(8);
+  out.reserve(static_cast<std::size_t>(std::distance(f.begin(), f.end())));
   for (auto const& h : f) out.push_back({std::string(h.name_string()), std::string(h.value())});
   return out;
 }
@@ -414,7 +428,8 @@ class https_transport {
       if (auto bad = detail::format_head(head, req, opts_.user_agent))
         co_return answer(std::move(*bad));
       for (int round = 0;; ++round) {
-        auto got = co_await acquire(req.origin, lim);
+        result<acquired> got = reuse(req.origin);
+        if (!got->conn) got = co_await acquire(req.origin, lim);
         if (!got) co_return answer(std::move(got).error());
         checked_out conn{this, std::move(got->conn)};
         bool reused = got->reused;
@@ -446,7 +461,8 @@ class https_transport {
     std::string head;
     if (auto bad = detail::format_head(head, req, opts_.user_agent)) co_return std::move(*bad);
     for (int round = 0;; ++round) {
-      auto got = co_await acquire(req.origin, lim);
+      result<acquired> got = reuse(req.origin);
+      if (!got->conn) got = co_await acquire(req.origin, lim);
       if (!got) co_return std::move(got).error();
       checked_out conn{this, std::move(got->conn)};
       bool reused = got->reused;
@@ -566,10 +582,9 @@ class https_transport {
     return config_error_;
   }
 
-  /// Checks out a pooled connection or opens a new one, waiting for a free slot
-  /// when the origin is at max_connections_per_origin.
-  asio::awaitable<result<acquired>> acquire(const origin& o, const attempt_limits& lim) {
-    auto& pool = pools_[o];
+  /// Checks out an idle connection of the pool that is still alive, dropping the expired
+  /// and the closed ones; null when there is none.
+  std::unique_ptr<detail::connection> take_idle(origin_pool& pool) {
     while (!pool.idle.empty()) {
       auto c = std::move(pool.idle.back());
       pool.idle.pop_back();
@@ -577,11 +592,24 @@ class https_transport {
       if (!expired && c->idle_alive()) {
         ++pool.active;
         ++stats_.connections_reused;
-        co_return acquired{std::move(c), true};
+        return c;
       }
       ++stats_.stale_connections_dropped;
       c->close();
     }
+    return nullptr;
+  }
+
+  /// An idle connection to `o` (acquire()'s first step, without its frame); `conn` is null
+  /// when there is none.
+  result<acquired> reuse(const origin& o) { return acquired{take_idle(pools_[o]), true}; }
+
+  /// Checks out a pooled connection or opens a new one, waiting for a free slot
+  /// when the origin is at max_connections_per_origin. Callers try reuse() first: the
+  /// common case then costs no coroutine frame.
+  asio::awaitable<result<acquired>> acquire(const origin& o, const attempt_limits& lim) {
+    auto& pool = pools_[o];
+    if (auto c = take_idle(pool)) co_return acquired{std::move(c), true};
     while (pool.active >= opts_.pool.max_connections_per_origin) {
       waiter w{asio::steady_timer(ex_), false};
       w.timer.expires_at(lim.deadline);
@@ -589,7 +617,7 @@ class https_transport {
       auto [ec] = co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
       if (!w.woken) pool.waiters.erase(it);
       if (w.woken) {
-        if (!pool.idle.empty()) co_return co_await acquire(o, lim);
+        if (auto c = take_idle(pool)) co_return acquired{std::move(c), true};
         continue;
       }
       if (!ec) co_return gemini::error(errc::deadline_exceeded, "waiting for a free connection");
