@@ -139,10 +139,11 @@ class connection {
 /// The time limits of exchanges on established connections. Each exchange in flight
 /// registers a `watch` (in its own frame) with its deadline; one timer waits for the
 /// earliest and is re-armed only when a new deadline comes before the one it waits for,
-/// or after all exchanges ended: it is cancelled then, so that an idle transport leaves no
-/// work in the io_context and `run()` returns. Calls that overlap share the timer; a call
-/// on its own arms it once (Beast's per-operation expiry armed and cancelled a timer for
-/// every read and write: four timerfd_settime system calls a request).
+/// or after all exchanges ended: it is cancelled then (once the handler that ended the last
+/// one has run, see remove()), so that an idle transport leaves no work in the io_context
+/// and `run()` returns. Calls that overlap or follow each other at once share the timer
+/// (Beast's per-operation expiry armed and cancelled a timer for every read and write:
+/// four timerfd_settime system calls a request).
 /// At a deadline the exchange's socket is closed, so whatever it waits for fails at once,
 /// and its watch tells it the failure was a timeout. Connecting (resolve, connect, TLS
 /// handshake) keeps Beast's expiry: a range connect would reopen a closed socket.
