@@ -52,12 +52,19 @@ int pin_for_emulator() {
   return benchmark_cpu;
 }
 
+// Members in order: pin to the emulator CPU, start the emulator (its threads inherit that
+// CPU), then pin this thread to the benchmark CPU.
+struct pinned_emulator {
+  int benchmark_cpu = pin_for_emulator();
+  gemini::testing::emulator emu;
+  pinned_emulator() {
+    if (benchmark_cpu >= 0) pin_this_thread(benchmark_cpu);
+  }
+};
+
 gemini::testing::emulator& shared_emulator() {
-  static const int benchmark_cpu = pin_for_emulator();
-  static gemini::testing::emulator emu;  // its threads inherit the emulator CPU
-  static const bool pinned = benchmark_cpu >= 0 && (pin_this_thread(benchmark_cpu), true);
-  (void)pinned;
-  return emu;
+  static pinned_emulator e;
+  return e.emu;
 }
 
 constexpr int requests_per_worker = 50;
