@@ -233,6 +233,31 @@ struct help_link {
   friend bool operator==(const help_link&, const help_link&) = default;
 };
 
+/// The longest delay the library takes from a server: every delay a server gives
+/// (RetryInfo.retryDelay, a "retry in 41s" hint in the message, Retry-After, the OpenAI
+/// "try again in" hint) is clamped to it when parsed. A day is longer than any quota window
+/// that a retry could wait for; larger values (protobuf allows 10^4 years) would overflow
+/// `steady_clock::now() + delay`.
+inline constexpr std::chrono::milliseconds max_server_delay = std::chrono::hours(24);
+
+namespace detail {
+/// `t + d` clamped to [time_point::min(), time_point::max()] instead of overflowing
+/// (for user- or server-given durations added to a clock reading).
+constexpr std::chrono::steady_clock::time_point saturating_add(
+    std::chrono::steady_clock::time_point t, std::chrono::milliseconds d) noexcept {
+  using tp = std::chrono::steady_clock::time_point;
+  using dur = tp::duration;
+  constexpr auto ms_max = std::chrono::duration_cast<std::chrono::milliseconds>(dur::max());
+  constexpr auto ms_min = std::chrono::duration_cast<std::chrono::milliseconds>(dur::min());
+  if (d > ms_max) return tp::max();  // beyond any time point (292 years of nanoseconds)
+  if (d < ms_min) return tp::min();
+  auto n = std::chrono::duration_cast<dur>(d);  // in range: no overflow
+  if (n > dur::zero() && t.time_since_epoch() > dur::max() - n) return tp::max();
+  if (n < dur::zero() && t.time_since_epoch() < dur::min() - n) return tp::min();
+  return t + n;
+}
+}  // namespace detail
+
 /// A failure with everything the service (or the library) said about it.
 struct error {
   error_code code;      ///< in gemini::error_category() (or a system/asio code)

@@ -7,6 +7,7 @@
 
 #include <random>
 #include <thread>
+#include <type_traits>
 
 using namespace gemini;
 using namespace std::chrono_literals;
@@ -171,4 +172,92 @@ TEST_CASE("multi_thread breakers survive concurrent use", "[breaker][unit]") {
     });
   for (auto& t : ts) t.join();
   CHECK(b.current(now) == state::open);  // 50% failures over the default threshold
+}
+
+namespace {
+struct seen_change {
+  state from, to, current;
+  friend bool operator==(const seen_change&, const seen_change&) = default;
+};
+}  // namespace
+
+TEST_CASE("on_state_change may call back into a multi_thread breaker", "[breaker][unit]") {
+  testing::manual_clock clock;
+  std::vector<seen_change> seen;
+  const std::vector<seen_change> expected{{state::closed, state::open, state::open},
+                                          {state::open, state::half_open, state::half_open},
+                                          {state::half_open, state::closed, state::closed}};
+  SECTION("consecutive_failures") {
+    breaker::basic_consecutive_failures<sync::multi_thread>* self = nullptr;
+    breaker::consecutive_failures_options o;
+    o.failure_threshold = 1;
+    o.recovery_timeout = 10s;
+    o.on_state_change = [&](state a, state b) {
+      seen.push_back({a, b, self->current(clock.now())});
+    };
+    breaker::basic_consecutive_failures<sync::multi_thread> b(o);
+    self = &b;
+    REQUIRE(b.allow(clock.now()));
+    b.record(outcome::failure, 1ms, clock.now());
+    clock.advance(10s);
+    REQUIRE(b.allow(clock.now()));
+    b.record(outcome::success, 1ms, clock.now());
+    CHECK(seen == expected);
+  }
+  SECTION("sliding_window") {
+    breaker::basic_sliding_window<sync::multi_thread>* self = nullptr;
+    breaker::sliding_window_options o;
+    o.window_size = 2;
+    o.minimum_calls = 1;
+    o.permitted_calls_in_half_open = 1;
+    o.wait_in_open = 10s;
+    o.on_state_change = [&](state a, state b) {
+      seen.push_back({a, b, self->current(clock.now())});
+      (void)self->failure_rate(clock.now());
+    };
+    breaker::basic_sliding_window<sync::multi_thread> b(o);
+    self = &b;
+    REQUIRE(b.allow(clock.now()));
+    b.record(outcome::failure, 1ms, clock.now());
+    clock.advance(10s);
+    REQUIRE(b.allow(clock.now()));
+    b.record(outcome::success, 1ms, clock.now());
+    CHECK(seen == expected);
+  }
+}
+
+TEMPLATE_TEST_CASE("an ignored half-open probe gives its permit back", "[breaker][unit]",
+                   breaker::basic_consecutive_failures<sync::multi_thread>,
+                   breaker::basic_sliding_window<sync::multi_thread>, breaker::consecutive_failures,
+                   breaker::sliding_window) {
+  testing::manual_clock clock;
+  auto make = [] {
+    if constexpr (requires { typename TestType::time_point; } &&
+                  std::is_constructible_v<TestType, breaker::sliding_window_options>) {
+      breaker::sliding_window_options o;
+      o.window_size = 2;
+      o.minimum_calls = 1;
+      o.permitted_calls_in_half_open = 1;
+      o.wait_in_open = 10s;
+      return TestType(o);
+    } else {
+      breaker::consecutive_failures_options o;
+      o.failure_threshold = 1;
+      o.recovery_timeout = 10s;
+      return TestType(o);
+    }
+  };
+  TestType b = make();
+  REQUIRE(b.allow(clock.now()));
+  b.record(outcome::failure, 1ms, clock.now());
+  REQUIRE(b.current(clock.now()) == state::open);
+  clock.advance(10s);
+  REQUIRE(b.allow(clock.now()));  // the probe
+  CHECK_FALSE(b.allow(clock.now()));
+  b.record(outcome::ignored, 1ms, clock.now());
+  CHECK(b.current(clock.now()) == state::half_open);
+  CHECK(b.allow(clock.now()));  // a new probe
+  CHECK_FALSE(b.allow(clock.now()));
+  b.record(outcome::success, 1ms, clock.now());
+  CHECK(b.current(clock.now()) == state::closed);
 }

@@ -1,3 +1,5 @@
+#include <gemini/error.hpp>
+#include <gemini/limit/keyed.hpp>
 #include <gemini/limit/token_bucket.hpp>
 #include <gemini/sync/multi_thread.hpp>
 #include <gemini/testing/manual_clock.hpp>
@@ -6,6 +8,7 @@
 
 #include <random>
 #include <thread>
+#include <type_traits>
 
 using namespace gemini;
 using namespace std::chrono_literals;
@@ -127,4 +130,82 @@ TEST_CASE("multi_thread token bucket never over-grants", "[limit][unit]") {
     });
   for (auto& t : ts) t.join();
   CHECK(granted.load() == 1000);
+}
+
+TEST_CASE("token_bucket: saturated pauses and tiny rates never wrap", "[limit][unit]") {
+  using tp = std::chrono::steady_clock::time_point;
+  testing::manual_clock clock;
+  SECTION("pause_until(time_point::max())") {
+    limit::token_bucket b;
+    b.pause_until(tp::max());
+    auto g = b.try_acquire({}, clock.now());
+    CHECK_FALSE(g.granted);
+    CHECK(g.when >= clock.now());
+  }
+  SECTION("pause_until a saturated huge server delay") {
+    limit::token_bucket b;
+    b.pause_until(
+        detail::saturating_add(clock.now(), std::chrono::milliseconds(315576000000000LL)));
+    auto g = b.try_acquire({}, clock.now());
+    CHECK_FALSE(g.granted);
+    CHECK(g.when == tp::max());
+    clock.advance(std::chrono::hours(24) * 365);
+    g = b.try_acquire({}, clock.now());
+    CHECK_FALSE(g.granted);
+    CHECK(g.when >= clock.now());
+  }
+  SECTION("a rate so small that the next grant is centuries away") {
+    limit::token_bucket_options o;
+    o.requests_per_minute = 1e-9;
+    limit::token_bucket b(o);
+    auto g = b.try_acquire({}, clock.now());
+    CHECK_FALSE(g.granted);
+    CHECK(g.when > clock.now());
+    limit::token_bucket_options t;
+    t.tokens_per_minute = 1e-9;
+    limit::token_bucket tb(t);
+    limit::cost c;
+    c.tokens = 1;
+    auto h = tb.try_acquire(c, clock.now());
+    // the request is clamped to the (tiny) capacity, which is never full at the start...
+    if (!h.granted) CHECK(h.when > clock.now());
+  }
+}
+
+TEST_CASE("token_bucket: options() is a copy taken under the lock", "[limit][unit]") {
+  using mt_bucket = limit::basic_token_bucket<sync::multi_thread>;
+  STATIC_REQUIRE(std::is_same_v<decltype(std::declval<const mt_bucket&>().options()),
+                                limit::token_bucket_options>);
+  limit::token_bucket_options o;
+  o.max_queue = 7;
+  mt_bucket b(o);
+  std::thread writer([&] {
+    for (int i = 0; i < 2000; ++i) {
+      limit::token_bucket_options n;
+      n.max_queue = 7 + static_cast<std::size_t>(i % 2);
+      n.max_wait = std::chrono::milliseconds(1000 + i % 2);
+      b.reconfigure(n);
+    }
+  });
+  std::size_t bad = 0;
+  for (int i = 0; i < 2000; ++i) {
+    auto c = b.options();
+    if (c.max_queue != 7 && c.max_queue != 8) ++bad;
+  }
+  writer.join();
+  CHECK(bad == 0);
+  CHECK(b.options().max_queue == 8);
+}
+
+TEST_CASE("keyed: options() is a copy taken under the lock", "[limit][unit][keyed]") {
+  using mt_keyed = limit::keyed<limit::basic_token_bucket<sync::multi_thread>, sync::multi_thread>;
+  STATIC_REQUIRE(
+      std::is_same_v<decltype(std::declval<const mt_keyed&>().options()), mt_keyed::options_type>);
+  STATIC_REQUIRE(std::is_same_v<mt_keyed::inner_options, limit::token_bucket_options>);
+  const auto k0 = std::chrono::steady_clock::time_point{} + 1h;
+  mt_keyed k;
+  k.pause_until(detail::saturating_add(k0, std::chrono::milliseconds(315576000000000LL)));
+  auto g = k.try_acquire(limit::cost{}, k0);
+  CHECK_FALSE(g.granted);
+  CHECK(g.when >= k0);
 }

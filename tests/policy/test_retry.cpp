@@ -184,3 +184,45 @@ TEST_CASE("multi_thread retry policy is safe across threads", "[retry][unit]") {
   CHECK(granted.load() <= 2000);
   CHECK(granted.load() > 0);
 }
+
+TEST_CASE("exponential: huge retry delays give a sane decision", "[retry][unit]") {
+  testing::manual_clock clock;
+  auto throttled = [](std::chrono::milliseconds d) {
+    gemini::error e = http_error(429, "RESOURCE_EXHAUSTED");
+    e.retry_delay = d;
+    return e;
+  };
+  SECTION("defaults: over the total delay") {
+    retry::exponential p;
+    retry::retry_state st;
+    st.attempts = 1;
+    auto d = p.on_failure(throttled(std::chrono::hours(24) * 1000), st, clock.now());
+    CHECK(d.action == action::give_up);
+  }
+  SECTION("no total limit: the sum never wraps") {
+    retry::exponential_options o;
+    o.max_total_delay = std::chrono::milliseconds::max();
+    o.jitter = retry::jitter::none;
+    retry::exponential p(o);
+    retry::retry_state st;
+    st.attempts = 1;
+    st.total_delay = std::chrono::milliseconds::max() - 1s;
+    auto d = p.on_failure(throttled(std::chrono::hours(24) * 1000), st, clock.now());
+    CHECK(d.action == action::give_up);
+    CHECK(st.total_delay == std::chrono::milliseconds::max() - 1s);
+  }
+  SECTION("a delay past any time point meets the deadline") {
+    retry::exponential_options o;
+    o.max_total_delay = std::chrono::milliseconds::max();
+    retry::exponential p(o);
+    retry::retry_state st;
+    st.attempts = 1;
+    st.deadline = clock.now() + 1h;
+    auto d = p.on_failure(throttled(std::chrono::milliseconds(315576000000000LL)), st, clock.now());
+    CHECK(d.action == action::give_up);
+    st.deadline = clock.now() + std::chrono::hours(24) * 1001;
+    d = p.on_failure(throttled(std::chrono::hours(24) * 1000), st, clock.now());
+    CHECK(d.action == action::retry);
+    CHECK(d.delay == std::chrono::hours(24) * 1000);
+  }
+}

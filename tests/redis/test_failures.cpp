@@ -373,3 +373,34 @@ TEST_CASE("close() and destruction complete pending commands with cancelled", "[
     REQUIRE(run(ioc, wait_blocked(&admin, 0)));
   }
 }
+
+TEST_CASE("a failed connect is an error result and never an exception out of run()",
+          "[redis][failure]") {
+  asio::io_context ioc;
+  redis::options o;
+  o.port = redis_server::free_port();  // a closed loopback port
+  o.reconnect_backoff_initial = 0ms;
+  o.reconnect_backoff_max = 0ms;
+  redis::connection c(ioc.get_executor(), o);
+  for (int round = 0; round < 3; ++round) {
+    std::optional<result<redis::reply>> got;
+    std::exception_ptr escaped;
+    asio::co_spawn(ioc, store(c.command({"PING"}), &got),
+                   [&](std::exception_ptr e) { escaped = e; });
+    ioc.restart();
+    bool ran_normally = true;
+    try {
+      ioc.run();  // returns: nothing is left to do, nothing thrown
+    } catch (...) {
+      ran_normally = false;
+    }
+    CHECK(ran_normally);
+    CHECK_FALSE(escaped);
+    REQUIRE(got);
+    REQUIRE_FALSE(*got);
+    CHECK(got->error().code == errc::transport);
+    CHECK(got->error().message.find("Connection refused") != std::string::npos);
+  }
+  CHECK(c.stats().connects == 0);
+  CHECK(c.stats().failures == 3);
+}

@@ -223,3 +223,28 @@ TEST_CASE("scored: price, latency and load with weights", "[route]") {
   r.finished(0, nullptr, 50ms, t0, 10, 10);  // pricey measured fast
   CHECK(pick(r) == 0);
 }
+
+TEST_CASE("a throttled endpoint pauses for the server's delay, huge ones saturated", "[route]") {
+  auto limited = ep("limited");
+  limit::token_bucket_options lo;
+  lo.requests_per_minute = 6000;
+  limited.limits = lo;
+  gemini::error throttled(errc::rate_limited, "429");
+  throttled.http_status = 429;
+
+  auto r = make<route::ordered_fallback>({limited});
+  REQUIRE(pick(r) == 0);
+  throttled.retry_delay = 7s;
+  r.finished(0, &throttled, 10ms, t0, 10, 10);
+  CHECK_FALSE(r.choose({}, none_failed, t0 + 6s).index);
+  CHECK(r.choose({}, none_failed, t0 + 7s).index == 0u);
+
+  auto h = make<route::ordered_fallback>({limited});
+  REQUIRE(pick(h) == 0);
+  throttled.retry_delay = std::chrono::milliseconds(315576000000000LL);  // ~10^4 years
+  h.finished(0, &throttled, 10ms, t0, 10, 10);
+  auto c = h.choose({}, none_failed, t0 + 1h);
+  CHECK_FALSE(c.index);
+  CHECK(c.why_none == "limited: rate limit reached");
+  CHECK_FALSE(h.choose({}, none_failed, t0 + std::chrono::hours(24) * 365 * 100).index);
+}

@@ -187,3 +187,105 @@ TEST_CASE("error object inside a 200 stream (http_status 0)", "[wire][unit][erro
   CHECK(both.http_status == 503);
   CHECK(both.code == errc::unavailable);
 }
+
+namespace {
+std::string retry_info_body(const std::string& delay, const std::string& message = "Quota") {
+  return R"({"error":{"code":429,"message":")" + message +
+         R"(","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":")" +
+         delay + R"("}]}})";
+}
+}  // namespace
+
+TEST_CASE("RetryInfo: a huge retryDelay is clamped to max_server_delay",
+          "[wire][unit][error_body]") {
+  auto e = wire::parse_error_body(429, retry_info_body("315576000000s"));
+  REQUIRE(e.retry_delay);
+  CHECK(*e.retry_delay == gemini::max_server_delay);
+  auto f = wire::parse_error_body(429, retry_info_body("86401s"));
+  REQUIRE(f.retry_delay);
+  CHECK(*f.retry_delay == gemini::max_server_delay);
+  auto g = wire::parse_error_body(429, retry_info_body("7s"));
+  REQUIRE(g.retry_delay);
+  CHECK(*g.retry_delay == 7000ms);
+  STATIC_REQUIRE(gemini::max_server_delay == std::chrono::hours(24));
+}
+
+TEST_CASE("detail::saturating_add never overflows", "[wire][unit][error_body]") {
+  using tp = std::chrono::steady_clock::time_point;
+  tp now = tp{} + 1h;
+  CHECK(gemini::detail::saturating_add(now, 7s) == now + 7s);
+  CHECK(gemini::detail::saturating_add(now, -7s) == now - 7s);
+  CHECK(gemini::detail::saturating_add(now, std::chrono::milliseconds::max()) == tp::max());
+  CHECK(gemini::detail::saturating_add(tp::max(), 1ms) == tp::max());
+  CHECK(gemini::detail::saturating_add(now, std::chrono::milliseconds(315576000000000LL)) ==
+        tp::max());
+  CHECK(gemini::detail::saturating_add(tp::min(), -1ms) == tp::min());
+  CHECK(gemini::detail::saturating_add(now, std::chrono::milliseconds::min()) == tp::min());
+  STATIC_REQUIRE(gemini::detail::saturating_add(tp{}, 1ms) == tp{} + 1ms);
+}
+
+TEST_CASE("429 without RetryInfo: the delay comes from the message", "[wire][unit][error_body]") {
+  auto body = [](const std::string& msg, const std::string& status = "RESOURCE_EXHAUSTED") {
+    return R"({"error":{"code":429,"message":")" + msg + R"(","status":")" + status + R"("}})";
+  };
+  auto e = wire::parse_error_body(
+      429, body("You exceeded your current quota, please check your plan and billing details. "
+                "Please retry in 41.3s."));
+  CHECK(e.code == errc::rate_limited);
+  REQUIRE(e.retry_delay);
+  CHECK(*e.retry_delay == 41300ms);
+  CHECK(wire::parse_error_body(429, body("Please retry in 41.319911917s.")).retry_delay == 41320ms);
+  CHECK(wire::parse_error_body(429, body("retry in 350ms")).retry_delay == 350ms);
+  CHECK(wire::parse_error_body(429, body("Retry in 2m.")).retry_delay == 120000ms);
+  CHECK(wire::parse_error_body(429, body("Please try again in 20s.")).retry_delay == 20000ms);
+  // RESOURCE_EXHAUSTED without an HTTP status (an error object inside a 200 stream)
+  CHECK(
+      wire::parse_error_body(
+          0,
+          R"({"error":{"code":429,"message":"Please retry in 3s.","status":"RESOURCE_EXHAUSTED"}})")
+          .retry_delay == 3000ms);
+  // huge: clamped
+  CHECK(wire::parse_error_body(429, body("Please retry in 99999999999999s.")).retry_delay ==
+        gemini::max_server_delay);
+  // RetryInfo wins over the message
+  CHECK(wire::parse_error_body(429, retry_info_body("7s", "Please retry in 41.3s.")).retry_delay ==
+        7000ms);
+  // not a 429: the message is not read
+  CHECK_FALSE(
+      wire::parse_error_body(
+          503, R"({"error":{"code":503,"message":"Please retry in 5s.","status":"UNAVAILABLE"}})")
+          .retry_delay);
+  // no number, or no hint
+  CHECK_FALSE(wire::parse_error_body(429, body("Please retry in a while.")).retry_delay);
+  CHECK_FALSE(wire::parse_error_body(429, body("Quota exceeded.")).retry_delay);
+  CHECK_FALSE(wire::parse_error_body(429, body("Please retry in 5 parsecs.")).retry_delay);
+}
+
+TEST_CASE("apply_retry_after: delay-seconds and HTTP-dates", "[wire][unit][error_body]") {
+  using std::chrono::system_clock;
+  // Sun, 06 Nov 1994 08:49:37 GMT
+  system_clock::time_point t0 = system_clock::from_time_t(784111777);
+  auto apply = [&](std::string_view v, std::optional<std::chrono::milliseconds> before = {}) {
+    gemini::error e(errc::rate_limited);
+    e.retry_delay = before;
+    wire::apply_retry_after(e, v, t0);
+    return e.retry_delay;
+  };
+  CHECK(apply("120") == 120000ms);
+  CHECK(apply(" 0 ") == 0ms);
+  CHECK(apply("Sun, 06 Nov 1994 08:50:07 GMT") == 30000ms);
+  CHECK(apply("Mon, 07 Nov 1994 08:49:36 GMT") == 86399000ms);
+  CHECK(apply("Sunday, 06-Nov-94 08:49:47 GMT") == 10000ms);  // rfc850
+  CHECK(apply("Sun Nov  6 08:49:57 1994") == 20000ms);        // asctime
+  CHECK(apply("Sun, 06 Nov 1994 08:49:37 GMT") == 0ms);       // now
+  // clamped
+  CHECK(apply("999999999999999") == gemini::max_server_delay);
+  CHECK(apply("Fri, 01 Jan 2100 00:00:00 GMT") == gemini::max_server_delay);
+  // ignored: garbage, negative, past dates, fractional seconds
+  for (std::string_view bad : {"", "soon", "-5", "1.5", "5s", "Sun, 06 Nov 1994 08:49:36 GMT",
+                               "Sun, 32 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT",
+                               "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 PST"})
+    CHECK_FALSE(apply(bad));
+  // RetryInfo (already set) wins
+  CHECK(apply("120", 7000ms) == 7000ms);
+}

@@ -1029,3 +1029,17 @@ TEST_CASE("a translated request round-trips a translated answer", "[wire][unit][
   CHECK(str(m[2].at("tool_call_id")) == "call_1");
   CHECK(str(m[3].at("content")) == "thanks");
 }
+
+TEST_CASE("server delays from OpenAI errors are clamped to max_server_delay",
+          "[wire][unit][openai]") {
+  auto huge = oai::parse_chat_error(
+      429, R"({"error":{"message":"Please try again in 315576000000s.","type":"requests"}})");
+  CHECK(huge.retry_delay == gemini::max_server_delay);
+  auto normal = oai::parse_chat_error(
+      429, R"({"error":{"message":"Please try again in 7s.","type":"requests"}})");
+  CHECK(normal.retry_delay == 7000ms);
+  CHECK(oai::parse_retry_after("315576000000") == gemini::max_server_delay);
+  CHECK(oai::parse_retry_after("315576000000", true) == gemini::max_server_delay);
+  CHECK(oai::parse_retry_after("86400") == gemini::max_server_delay);
+  CHECK(oai::parse_retry_after("7") == 7000ms);
+}

@@ -17,6 +17,8 @@ namespace breaker {
 struct consecutive_failures_options {
   int failure_threshold = 5;
   std::chrono::milliseconds recovery_timeout{30000};
+  /// Called after every state change with the breaker's lock released (it may call the
+  /// breaker).
   std::function<void(state from, state to)> on_state_change;
 };
 
@@ -31,12 +33,52 @@ class basic_consecutive_failures {
       : basic_consecutive_failures(other.o_) {}
 
   bool allow(time_point now) {
+    transition t;
+    bool ok;
+    {
+      std::lock_guard lock(mutex_);
+      ok = allow_locked(now, t);
+    }
+    t.notify(o_.on_state_change);  // unlocked: the callback may call back into the breaker
+    return ok;
+  }
+
+  void record(outcome o, std::chrono::steady_clock::duration, time_point now) {
+    transition t;
+    {
+      std::lock_guard lock(mutex_);
+      record_locked(o, now, t);
+    }
+    t.notify(o_.on_state_change);
+  }
+
+  state current(time_point now) const {
     std::lock_guard lock(mutex_);
+    if (state_ == state::open && now >= reopens_at())
+      return state::half_open;  // the next allow() takes the probe
+    return state_;
+  }
+
+ private:
+  /// A state change made under the lock, reported to on_state_change after it is released.
+  struct transition {
+    state from = state::closed, to = state::closed;
+    bool changed = false;
+    void notify(const std::function<void(state, state)>& f) const {
+      if (changed && f) f(from, to);
+    }
+  };
+
+  time_point reopens_at() const {
+    return gemini::detail::saturating_add(opened_at_, o_.recovery_timeout);
+  }
+
+  bool allow_locked(time_point now, transition& t) {
     switch (state_) {
       case state::closed: return true;
       case state::open:
-        if (now < opened_at_ + o_.recovery_timeout) return false;
-        move_to(state::half_open);
+        if (now < reopens_at()) return false;
+        move_to(state::half_open, t);
         probe_out_ = true;
         return true;
       case state::half_open:
@@ -47,17 +89,16 @@ class basic_consecutive_failures {
     return false;
   }
 
-  void record(outcome o, std::chrono::steady_clock::duration, time_point now) {
-    std::lock_guard lock(mutex_);
+  void record_locked(outcome o, time_point now, transition& t) {
     if (o == outcome::ignored) {
-      if (state_ == state::half_open) probe_out_ = false;
+      if (state_ == state::half_open) probe_out_ = false;  // the probe's permit is free again
       return;
     }
     if (o == outcome::success) {
       failures_ = 0;
       if (state_ == state::half_open) {
         probe_out_ = false;
-        move_to(state::closed);
+        move_to(state::closed, t);
       }
       return;
     }
@@ -65,23 +106,14 @@ class basic_consecutive_failures {
       if (state_ != state::open) {
         probe_out_ = false;
         opened_at_ = now;
-        move_to(state::open);
+        move_to(state::open, t);
       }
     }
   }
 
-  state current(time_point now) const {
-    std::lock_guard lock(mutex_);
-    if (state_ == state::open && now >= opened_at_ + o_.recovery_timeout)
-      return state::half_open;  // the next allow() takes the probe
-    return state_;
-  }
-
- private:
-  void move_to(state s) {
-    state from = state_;
+  void move_to(state s, transition& t) {
+    t = {state_, s, true};
     state_ = s;
-    if (o_.on_state_change) o_.on_state_change(from, s);
   }
 
   consecutive_failures_options o_;

@@ -5,10 +5,12 @@
 #include <gemini/breaker/concept.hpp>
 #include <gemini/sync/single_thread.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 namespace gemini {
@@ -29,6 +31,8 @@ struct sliding_window_options {
   double slow_call_rate_threshold = 1.0;  ///< open when slow / calls >= this (1.0: all slow)
   std::size_t permitted_calls_in_half_open = 3;
   std::chrono::milliseconds wait_in_open{30000};
+  /// Called after every state change, in order, with the breaker's lock released (it may
+  /// call the breaker).
   std::function<void(state from, state to)> on_state_change;
 };
 
@@ -46,47 +50,28 @@ class basic_sliding_window {
   basic_sliding_window(const basic_sliding_window& other) : basic_sliding_window(other.o_) {}
 
   bool allow(time_point now) {
-    std::lock_guard lock(mutex_);
-    if (state_ == state::open) {
-      if (now < opened_at_ + o_.wait_in_open) return false;
-      to_half_open();
+    transitions t;
+    bool ok;
+    {
+      std::lock_guard lock(mutex_);
+      ok = allow_locked(now, t);
     }
-    if (state_ == state::half_open) {
-      if (half_open_admitted_ >= o_.permitted_calls_in_half_open) return false;
-      ++half_open_admitted_;
-      return true;
-    }
-    return true;
+    t.notify(o_.on_state_change);  // unlocked: the callback may call back into the breaker
+    return ok;
   }
 
   void record(outcome o, std::chrono::steady_clock::duration took, time_point now) {
-    std::lock_guard lock(mutex_);
-    bool slow = took >= o_.slow_call_duration;
-    if (state_ == state::half_open) {
-      if (o == outcome::ignored) {
-        if (half_open_admitted_ > 0) --half_open_admitted_;
-        return;
-      }
-      ++probe_.calls;
-      probe_.failures += o == outcome::failure;
-      probe_.slow += slow;
-      if (probe_.calls >= o_.permitted_calls_in_half_open) {
-        if (exceeded(probe_))
-          to_open(now);
-        else
-          to_closed();
-      }
-      return;
+    transitions t;
+    {
+      std::lock_guard lock(mutex_);
+      record_locked(o, took, now, t);
     }
-    if (o == outcome::ignored || state_ == state::open) return;
-    add(o == outcome::failure, slow, now);
-    auto t = totals(now);
-    if (t.calls >= o_.minimum_calls && exceeded(t)) to_open(now);
+    t.notify(o_.on_state_change);
   }
 
   state current(time_point now) const {
     std::lock_guard lock(mutex_);
-    if (state_ == state::open && now >= opened_at_ + o_.wait_in_open) return state::half_open;
+    if (state_ == state::open && now >= reopens_at()) return state::half_open;
     return state_;
   }
 
@@ -105,6 +90,61 @@ class basic_sliding_window {
     std::int64_t second = -1;  // time windows: the second this cell counts
     counts c;
   };
+
+  /// State changes made under the lock, reported to on_state_change after it is released.
+  struct transitions {
+    std::array<std::pair<state, state>, 2> changes{};
+    std::size_t n = 0;
+    void add(state from, state to) {
+      if (from != to && n < changes.size()) changes[n++] = {from, to};
+    }
+    void notify(const std::function<void(state, state)>& f) const {
+      if (!f) return;
+      for (std::size_t i = 0; i < n; ++i) f(changes[i].first, changes[i].second);
+    }
+  };
+
+  time_point reopens_at() const {
+    return gemini::detail::saturating_add(opened_at_, o_.wait_in_open);
+  }
+
+  bool allow_locked(time_point now, transitions& t) {
+    if (state_ == state::open) {
+      if (now < reopens_at()) return false;
+      to_half_open(t);
+    }
+    if (state_ == state::half_open) {
+      if (half_open_admitted_ >= o_.permitted_calls_in_half_open) return false;
+      ++half_open_admitted_;
+      return true;
+    }
+    return true;
+  }
+
+  void record_locked(outcome o, std::chrono::steady_clock::duration took, time_point now,
+                     transitions& t) {
+    bool slow = took >= o_.slow_call_duration;
+    if (state_ == state::half_open) {
+      if (o == outcome::ignored) {  // the probe's permit is free again
+        if (half_open_admitted_ > 0) --half_open_admitted_;
+        return;
+      }
+      ++probe_.calls;
+      probe_.failures += o == outcome::failure;
+      probe_.slow += slow;
+      if (probe_.calls >= o_.permitted_calls_in_half_open) {
+        if (exceeded(probe_))
+          to_open(now, t);
+        else
+          to_closed(t);
+      }
+      return;
+    }
+    if (o == outcome::ignored || state_ == state::open) return;
+    add(o == outcome::failure, slow, now);
+    auto c = totals(now);
+    if (c.calls >= o_.minimum_calls && exceeded(c)) to_open(now, t);
+  }
 
   bool exceeded(const counts& t) const {
     double calls = double(t.calls);
@@ -159,23 +199,22 @@ class basic_sliding_window {
     next_ = 0;
     running_ = {};
   }
-  void to_open(time_point now) {
+  void to_open(time_point now, transitions& t) {
     opened_at_ = now;
-    move_to(state::open);
+    move_to(state::open, t);
   }
-  void to_half_open() {
+  void to_half_open(transitions& t) {
     half_open_admitted_ = 0;
     probe_ = counts{};
-    move_to(state::half_open);
+    move_to(state::half_open, t);
   }
-  void to_closed() {
+  void to_closed(transitions& t) {
     clear();
-    move_to(state::closed);
+    move_to(state::closed, t);
   }
-  void move_to(state s) {
-    state from = state_;
+  void move_to(state s, transitions& t) {
+    t.add(state_, s);
     state_ = s;
-    if (o_.on_state_change && from != s) o_.on_state_change(from, s);
   }
 
   sliding_window_options o_;

@@ -64,7 +64,11 @@ class keyed {
     o_ = std::move(o);
     limiters_.clear();
   }
-  const options_type& options() const noexcept { return o_; }
+  /// A copy, taken under the lock (reconfigure() may run on another thread).
+  options_type options() const {
+    std::lock_guard lock(mutex_);
+    return o_;
+  }
 
   grant try_acquire(const cost& c, time_point now) {
     std::lock_guard lock(mutex_);
@@ -82,8 +86,13 @@ class keyed {
   }
 
   /// Calls of different keys wait in different queues.
-  bool same_queue(const cost& a, const cost& b) const noexcept {
-    switch (o_.by) {
+  bool same_queue(const cost& a, const cost& b) const {
+    key_by by;
+    {
+      std::lock_guard lock(mutex_);
+      by = o_.by;
+    }
+    switch (by) {
       case key_by::tenant: return a.tenant == b.tenant;
       case key_by::model: return a.model == b.model;
       default: return a.tenant == b.tenant && a.model == b.model;

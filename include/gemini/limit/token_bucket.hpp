@@ -4,6 +4,7 @@
 // waits on Asio timers.
 #pragma once
 
+#include <gemini/error.hpp>
 #include <gemini/limit/concept.hpp>
 #include <gemini/sync/single_thread.hpp>
 
@@ -48,7 +49,11 @@ class basic_token_bucket {
     tokens_ = capacity(o_.tokens_per_minute);
   }
 
-  const token_bucket_options& options() const noexcept { return o_; }
+  /// A copy, taken under the lock (reconfigure() may run on another thread).
+  token_bucket_options options() const {
+    std::lock_guard lock(mutex_);
+    return o_;
+  }
 
   /// Takes one request, `c.tokens` tokens and a concurrency slot now, or tells when to
   /// ask again (`time_point::max()`: when a running call releases its slot).
@@ -60,9 +65,9 @@ class basic_token_bucket {
     if (o_.max_concurrency && in_flight_ >= o_.max_concurrency) when = time_point::max();
     double want = wanted_tokens(c);
     if (o_.requests_per_minute > 0 && requests_ < 1.0)
-      when = std::max(when, now + time_for(1.0 - requests_, o_.requests_per_minute));
+      when = std::max(when, refilled_at(now, 1.0 - requests_, o_.requests_per_minute));
     if (o_.tokens_per_minute > 0 && tokens_ < want)
-      when = std::max(when, now + time_for(want - tokens_, o_.tokens_per_minute));
+      when = std::max(when, refilled_at(now, want - tokens_, o_.tokens_per_minute));
     if (when != now) return {false, when};
     if (o_.requests_per_minute > 0) requests_ -= 1.0;
     if (o_.tokens_per_minute > 0) tokens_ -= want;
@@ -82,7 +87,8 @@ class basic_token_bucket {
     }
   }
 
-  /// The service answered 429 with RetryInfo: no grants before `until`.
+  /// The service answered 429 with RetryInfo: no grants before `until`. Callers compute
+  /// `until` with gemini::detail::saturating_add(now, delay): it never wraps.
   void pause_until(time_point until) {
     std::lock_guard lock(mutex_);
     paused_until_ = std::max(paused_until_, until);
@@ -112,9 +118,14 @@ class basic_token_bucket {
                     capacity(o_.tokens_per_minute));
   }
 
-  static std::chrono::steady_clock::duration time_for(double missing, double per_minute) {
-    auto ns = missing / per_minute * 60e9;
-    return std::chrono::nanoseconds(static_cast<std::int64_t>(ns) + 1);
+  /// When `missing` units have refilled at `per_minute`; time_point::max() when that is past
+  /// any time point (a tiny rate), never an overflow.
+  static time_point refilled_at(time_point now, double missing, double per_minute) {
+    double ns = missing / per_minute * 60e9;
+    auto room = now < time_point{} ? time_point::duration::max() : time_point::max() - now;
+    if (!(ns < static_cast<double>(room.count()) - 2.0)) return time_point::max();
+    auto d = std::chrono::nanoseconds(static_cast<std::int64_t>(ns) + 1);
+    return room > d ? now + d : time_point::max();
   }
 
   void refill(time_point now) {

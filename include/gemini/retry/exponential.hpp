@@ -84,9 +84,11 @@ class basic_exponential {
     std::lock_guard lock(mutex_);
     auto delay = backoff(st);
     if (e.retry_delay && *e.retry_delay > delay) delay = *e.retry_delay;  // never earlier
-    if (st.total_delay + delay > o_.max_total_delay)
+    // No sums that could overflow: user- and server-given delays may be huge.
+    if (st.total_delay > o_.max_total_delay || delay > o_.max_total_delay - st.total_delay)
       return {action::give_up, {}, "max total delay reached"};
-    if (now + delay >= st.deadline) return {action::give_up, {}, "the deadline comes first"};
+    if (gemini::detail::saturating_add(now, delay) >= st.deadline)
+      return {action::give_up, {}, "the deadline comes first"};
     if (!budget_allows(now)) return {action::give_up, {}, "retry budget exhausted"};
     slot_at(now).retries += 1;
     st.previous_delay = delay;
@@ -101,24 +103,29 @@ class basic_exponential {
     double retries = 0;
   };
 
+  /// Whole milliseconds of `v`, saturated (a cap of milliseconds::max() must not overflow).
+  static std::chrono::milliseconds to_ms(double v) noexcept {
+    constexpr double top = 9.0e18;  // below 2^63, exactly representable bounds are not needed
+    if (!(v > 0)) return std::chrono::milliseconds::zero();
+    if (v >= top) return std::chrono::milliseconds(static_cast<std::int64_t>(top));
+    return std::chrono::milliseconds(static_cast<std::int64_t>(v));
+  }
+
   std::chrono::milliseconds backoff(const retry_state& st) {
-    using ms = std::chrono::milliseconds;
     double cap = static_cast<double>(o_.max_delay.count());
     double base = static_cast<double>(o_.initial.count());
     switch (o_.jitter) {
       case jitter::none:
-        return ms(static_cast<std::int64_t>(
-            std::min(cap, base * std::pow(o_.multiplier, st.attempts - 1))));
+        return to_ms(std::min(cap, base * std::pow(o_.multiplier, st.attempts - 1)));
       case jitter::full: {
         double hi = std::min(cap, base * std::pow(o_.multiplier, st.attempts - 1));
-        return ms(static_cast<std::int64_t>(std::uniform_real_distribution<double>(0, hi)(rng_)));
+        return to_ms(std::uniform_real_distribution<double>(0, hi)(rng_));
       }
       case jitter::decorrelated: {
         double prev =
             st.previous_delay.count() > 0 ? static_cast<double>(st.previous_delay.count()) : base;
         double hi = std::max(base, prev * 3);
-        return ms(static_cast<std::int64_t>(
-            std::min(cap, std::uniform_real_distribution<double>(base, hi)(rng_))));
+        return to_ms(std::min(cap, std::uniform_real_distribution<double>(base, hi)(rng_)));
       }
     }
     return o_.initial;

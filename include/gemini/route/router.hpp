@@ -279,13 +279,14 @@ class router {
       std::size_t k = std::min<std::size_t>(strategy_.pick(cands_, ctx), cands_.size() - 1);
       std::size_t i = cands_[k].index;
       auto& st = state_[i];
-      bool limited =
-          st.limiter && !st.limiter->try_acquire(limit::cost{t.prompt_tokens}, now).granted;
+      const limit::cost c{t.prompt_tokens};
+      bool limited = st.limiter && !st.limiter->try_acquire(c, now).granted;
       if (!limited && st.breaker.allow(now)) {
         ++st.load.in_flight;
         ++st.load.calls;
         return {i, {}};
       }
+      if (!limited && st.limiter) st.limiter->release(c, c.tokens, now);  // the breaker refused
       reject(*cands_[k].ep, limited ? "rate limit reached" : "breaker refused (half-open)");
       cands_.erase(cands_.begin() + static_cast<std::ptrdiff_t>(k));
     }
@@ -318,7 +319,7 @@ class router {
     if (err) {
       ++st.load.failures;
       if (st.limiter && err->code == condition::throttled && err->retry_delay)
-        st.limiter->pause_until(now + *err->retry_delay);
+        st.limiter->pause_until(gemini::detail::saturating_add(now, *err->retry_delay));
       return;
     }
     ++st.load.successes;

@@ -31,6 +31,7 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <deque>
@@ -40,6 +41,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <type_traits>
 
 namespace gemini {
@@ -64,6 +66,11 @@ struct pool_options {
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(30)};  ///< drop idle ones older
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
   std::size_t max_response_bytes = 64u << 20;  ///< unary body limit
+  /// Streamed body limit (response_stream::read_some fails with errc::payload_too_large
+  /// past it, and closes the connection).
+  std::size_t max_stream_bytes = 256u << 20;
+  /// Limit of a streamed non-2xx body (the error body the caller reads), same failure.
+  std::size_t max_error_body_bytes = 1u << 20;
 };
 
 struct https_options {
@@ -242,7 +249,8 @@ inline void set_expiry(beast::tcp_stream& s, clock_type::time_point until) {
 
 inline clock_type::time_point attempt_end(const attempt_limits& lim) {
   auto now = clock_type::now();
-  auto t = lim.timeout.count() <= 0 ? clock_type::time_point::max() : now + lim.timeout;
+  auto t = lim.timeout.count() <= 0 ? clock_type::time_point::max()
+                                    : gemini::detail::saturating_add(now, lim.timeout);
   return std::min(t, lim.deadline);
 }
 
@@ -376,6 +384,8 @@ class response_stream {
   int status_ = 0;
   std::vector<header> headers_;
   bool done_ = false;
+  std::size_t received_ = 0;   ///< body bytes read so far
+  std::size_t max_bytes_ = 0;  ///< max_stream_bytes, or max_error_body_bytes for a non-2xx
 };
 
 /// The default transport: Beast HTTP/1.1 over TCP or TLS with a keep-alive pool.
@@ -477,6 +487,8 @@ class https_transport {
           co_await write_and_read_header(*conn.c, head, req.body, lim, *rs.parser_, got_bytes);
       if (!err) {
         rs.status_ = static_cast<int>(rs.parser_->get().result_int());
+        rs.max_bytes_ =
+            rs.status_ / 100 == 2 ? opts_.pool.max_stream_bytes : opts_.pool.max_error_body_bytes;
         rs.headers_ = detail::copy_headers(rs.parser_->get().base());
         rs.conn_ = std::move(conn.c);
         rs.done_ = rs.parser_->is_done();
@@ -535,6 +547,36 @@ class https_transport {
       c->close();
       c.reset();
       owner->done_with(o);
+    }
+  };
+  /// A pool slot counted in origin_pool::active while a connection is being opened: freed
+  /// (done_with) unless dismissed, also when an exception (the awaiting machinery's
+  /// cancellation at a co_await) unwinds acquire() or its frame is destroyed.
+  struct slot_guard {
+    https_transport* owner;
+    origin o;
+    bool armed = true;
+    slot_guard(https_transport* t, const origin& of) : owner(t), o(of) {}
+    slot_guard(const slot_guard&) = delete;
+    slot_guard& operator=(const slot_guard&) = delete;
+    ~slot_guard() {
+      if (armed) owner->done_with(o);
+    }
+    void dismiss() noexcept { armed = false; }
+  };
+  /// A waiter's place in origin_pool::waiters: removed when the wait ends, however it ends
+  /// (an exception at the co_await, or the frame destroyed), so the list never points into
+  /// a dead frame.
+  struct waiter_registration {
+    std::list<waiter*>& list;
+    std::list<waiter*>::iterator it;
+    waiter& w;
+    waiter_registration(std::list<waiter*>& l, waiter& me)
+        : list(l), it(l.insert(l.end(), &me)), w(me) {}
+    waiter_registration(const waiter_registration&) = delete;
+    waiter_registration& operator=(const waiter_registration&) = delete;
+    ~waiter_registration() {
+      if (!w.woken) list.erase(it);  // done_with() took it out of the list when it woke it
     }
   };
   struct acquired {
@@ -611,31 +653,46 @@ class https_transport {
   asio::awaitable<result<acquired>> acquire(const origin& o, const attempt_limits& lim) {
     auto& pool = pools_[o];
     if (auto c = take_idle(pool)) co_return acquired{std::move(c), true};
+    // The wait for a slot is part of the attempt: it ends with the attempt's timeout or the
+    // deadline, whichever comes first.
+    const auto wait_until = detail::attempt_end(lim);
     while (pool.active >= opts_.pool.max_connections_per_origin) {
       waiter w{asio::steady_timer(ex_), false};
-      w.timer.expires_at(lim.deadline);
-      auto it = pool.waiters.insert(pool.waiters.end(), &w);
-      auto [ec] = co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (!w.woken) pool.waiters.erase(it);
-      if (w.woken) {
+      w.timer.expires_at(wait_until);
+      bool woken = false;
+      boost::system::error_code ec;
+      {
+        waiter_registration reg(pool.waiters, w);
+        std::tie(ec) = co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        woken = w.woken;
+      }
+      if (woken) {
         if (auto c = take_idle(pool)) co_return acquired{std::move(c), true};
         continue;
       }
-      if (!ec) co_return gemini::error(errc::deadline_exceeded, "waiting for a free connection");
+      if (!ec) {
+        const char* what = "waiting for a free connection";
+        if (clock_type::now() >= lim.deadline)
+          co_return gemini::error(errc::deadline_exceeded, what);
+        co_return gemini::error(errc::upstream_timeout, std::string(what) + ": attempt timeout (" +
+                                                            std::to_string(lim.timeout.count()) +
+                                                            " ms) reached");
+      }
       co_return gemini::error(errc::cancelled, "cancelled while waiting for a free connection");
     }
     if (o.tls)
       if (auto e = load_system_store()) co_return std::move(*e);
     ++pool.active;
+    slot_guard slot(this, o);
     auto c = std::make_unique<detail::connection>(ex_, o, &ssl_);
     auto err = co_await connect(*c, lim);
     if (err) {
       c->close();
-      done_with(o);
-      co_return std::move(*err);
+      co_return std::move(*err);  // the guard frees the slot
     }
     c->lowest().expires_never();  // from here on the watchdog keeps the time
     ++stats_.connections_opened;
+    slot.dismiss();  // the caller's checked_out owns the slot now
     co_return acquired{std::move(c), false};
   }
 
@@ -670,7 +727,8 @@ class https_transport {
     const origin& dial = via ? via->origin : target;
 
     auto connect_until =
-        std::min(detail::attempt_end(lim), clock_type::now() + opts_.pool.connect_timeout);
+        std::min(detail::attempt_end(lim),
+                 gemini::detail::saturating_add(clock_type::now(), opts_.pool.connect_timeout));
     auto& tcp = c.lowest();
     detail::set_expiry(tcp, connect_until);
     detail::tcp::resolver resolver(ex_);
@@ -840,6 +898,22 @@ inline asio::awaitable<result<std::size_t>> response_stream::read_some(std::stri
     }
     if (ec == http::error::need_buffer) ec = {};
     std::size_t got = buf.size() - parser_->get().body().size;
+    if (got > max_bytes_ - std::min(received_, max_bytes_)) {
+      bool error_body = status_ / 100 != 2;
+      gemini::error e(errc::payload_too_large,
+                      std::string(error_body ? "HTTP " + std::to_string(status_) + " error body"
+                                             : std::string("response stream")) +
+                          " over the limit of " + std::to_string(max_bytes_) + " bytes (" +
+                          (error_body ? "pool_options::max_error_body_bytes"
+                                      : "pool_options::max_stream_bytes") +
+                          ")");
+      received_ = max_bytes_;
+      conn_->close();  // the rest is never read: the connection cannot be reused
+      owner_->done_with(conn_->origin());
+      conn_.reset();
+      co_return e;
+    }
+    received_ += got;
     out.append(buf.data(), got);
     if (ec) {
       auto e = detail::io_error(ec, limits_, "read response stream");

@@ -838,23 +838,6 @@ inline bool is_error_object(const json::value& v) {
   return o && o->contains("error") && !o->contains("choices");
 }
 
-/// "… Please try again in 20s." / "in 1.5s" / "in 350ms" → the delay (rounded up to ms).
-inline std::optional<std::chrono::milliseconds> retry_hint(std::string_view m) {
-  auto pos = m.find("try again in ");
-  if (pos == std::string_view::npos) return std::nullopt;
-  std::string_view rest = m.substr(pos + 13);
-  std::size_t n = 0;
-  while (n < rest.size() && ((rest[n] >= '0' && rest[n] <= '9') || rest[n] == '.')) ++n;
-  std::string num(rest.substr(0, n));
-  std::string_view unit = rest.substr(n);
-  if (num.empty()) return std::nullopt;
-  auto d = parse_duration(num + "s");
-  if (!d) return std::nullopt;
-  if (unit.starts_with("ms")) return std::chrono::milliseconds((d->count() + 999) / 1000);
-  if (unit.starts_with("s")) return d;
-  return std::nullopt;
-}
-
 inline std::string choice_path(std::size_t i) { return "$.choices[" + std::to_string(i) + "]"; }
 
 }  // namespace detail
@@ -934,24 +917,19 @@ inline gemini::error parse_chat_error(int http_status, std::string_view body) {
   }
   e.code = make_error_code(ec);
 
-  if (!e.retry_delay) e.retry_delay = detail::retry_hint(e.message);
+  if (!e.retry_delay) e.retry_delay = wire::detail::retry_hint(e.message);
   return e;
 }
 
 /// The value of a `retry-after` (or `retry-after-ms` when `milliseconds`) header: delta
-/// seconds, possibly fractional ("20", "1.5"), rounded up to whole milliseconds. An HTTP-date
-/// or anything else gives nullopt.
+/// seconds, possibly fractional ("20", "1.5"), rounded up to whole milliseconds and clamped to
+/// gemini::max_server_delay. An HTTP-date or anything else gives nullopt (wire::apply_retry_after
+/// reads HTTP-dates too).
 inline std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
                                                                   bool milliseconds = false) {
   value = wire::detail::trim(value);
   if (value.empty()) return std::nullopt;
-  if (milliseconds) {
-    auto d = parse_duration(std::string(value) + "s");
-    if (!d) return std::nullopt;
-    // parse_duration read the milliseconds as seconds: scale back, rounding up.
-    return std::chrono::milliseconds((d->count() + 999) / 1000);
-  }
-  return parse_duration(std::string(value) + "s");
+  return wire::detail::decimal_delay(value, milliseconds ? 1 : 1000);
 }
 
 /// Translates a chat completion (`"object": "chat.completion"`) into a

@@ -224,9 +224,30 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
     auto s = std::make_shared<session>(ex_);
     session_ = s;
     state_ = connection_state::connecting;
-    asio::co_spawn(ex_, connect(shared_from_this(), std::move(s)), [](std::exception_ptr e) {
-      if (e) std::rethrow_exception(e);
-    });
+    // Failures are values: an exception of the connect coroutine (std::bad_alloc, the only
+    // one left) fails the waiting commands instead of leaving the user's io_context::run().
+    asio::co_spawn(ex_, connect(shared_from_this(), s),
+                   [self = shared_from_this(), s](std::exception_ptr e) {
+                     if (e) self->connect_threw(s, e);
+                   });
+  }
+
+  /// The connect coroutine of session `s` ended with an exception: the waiters get an error.
+  void connect_threw(const std::shared_ptr<session>& s, std::exception_ptr e) noexcept {
+    if (s != session_ || s->dropped) return;  // that attempt is already over
+    auto kind = s->ready ? teardown_kind::lost : teardown_kind::connect_failed;
+    try {
+      std::string why = "unexpected failure";
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& x) {
+        why = x.what();
+      } catch (...) {
+      }
+      teardown(make_error(errc::transport, "connect to " + endpoint_ + " failed: " + why), kind);
+    } catch (...) {
+      teardown(gemini::error(errc::transport), kind);  // no message: nothing to allocate
+    }
   }
 
   static asio::awaitable<void> connect(std::shared_ptr<connection_impl> self,

@@ -1,0 +1,64 @@
+// gemini-cxx — the budget slot: reserve a call's worst-case cost before it goes out, settle
+// it with the actual cost after (pipeline steps 2 and 6, DESIGN.md §3).
+//
+// | expression                      | meaning                                               |
+// |---------------------------------|-------------------------------------------------------|
+// | `P::slot`                       | gemini::slot::budget                                  |
+// | `P::reservation`                | what one admitted call holds (movable)                |
+// | `p.reserve(req, now)`           | `result<P::reservation>`: admitted, or budget_exceeded |
+// | `p.settle(res, usage, now)`     | the call ended with this actual usage (0 on a hit)    |
+// | `p.release(res, now)`           | the call ended without being billed (error, cancel)   |
+//
+// The host owns the reservation: exactly one of settle() or release() is called for every
+// reservation reserve() granted, on every path (success, error, cancellation, exception).
+// Hooks are synchronous; a budget kept in Redis does its I/O behind them (later issue).
+#pragma once
+
+#include <gemini/error.hpp>
+#include <gemini/slots.hpp>
+
+#include <chrono>
+#include <concepts>
+#include <cstdint>
+#include <string_view>
+
+namespace gemini {
+inline namespace v1 {
+namespace wire {
+struct usage_metadata;
+}
+namespace budget {
+
+/// What the budget is asked to admit: whose call, which model, its worst case in tokens.
+struct request {
+  std::string_view tenant;              ///< call_options::tenant
+  std::string_view user;                ///< call_options::user
+  std::string_view model;               ///< the requested model
+  std::int64_t input_tokens = 0;        ///< estimated prompt tokens
+  std::int64_t max_output_tokens = 0;   ///< generationConfig.maxOutputTokens (or a default)
+};
+
+/// What the call actually used. `usage` is null when nothing was billed by the service
+/// (a cache hit); `model` is the answering model (modelVersion) when known.
+struct actual {
+  const wire::usage_metadata* usage = nullptr;
+  std::string_view model;
+  bool from_cache = false;
+};
+
+// clang-format off
+template <class P>
+concept budget_policy =
+    declares_slot<P, gemini::slot::budget> &&
+    std::movable<typename P::reservation> &&
+    requires(P& p, const request& q, typename P::reservation& r, const actual& a,
+             std::chrono::steady_clock::time_point now) {
+      { p.reserve(q, now) } -> std::same_as<result<typename P::reservation>>;
+      p.settle(r, a, now);
+      p.release(r, now);
+    };
+// clang-format on
+
+}  // namespace budget
+}  // namespace v1
+}  // namespace gemini

@@ -1,0 +1,183 @@
+// gemini-cxx — the pipeline's stages for the guard, budget and observe slots.
+//
+// Each stage holds its slot's policy (a `[[no_unique_address]]` member of the client) and
+// exposes the hooks the pipeline calls at fixed points (DESIGN.md §3):
+//
+//   guard.before   (1)  inspect / rewrite the request, or refuse it
+//   budget.before  (2)  reserve the worst case
+//   ...cache, attempt loop...
+//   guard.after    (6)  filter the response (guard.chunk: each streamed chunk)
+//   observe.record      every event (observe/concept.hpp)
+//   budget.after   (6)  settle with the actual cost (release on every other exit)
+//
+// A stage's per-call state (`call`) lives in the call's frame. For a slot's `none` the
+// stage is an empty type whose hooks are empty inline functions: they compile to nothing.
+#pragma once
+
+#include <gemini/budget/concept.hpp>
+#include <gemini/error.hpp>
+#include <gemini/guard/concept.hpp>
+#include <gemini/observe/concept.hpp>
+#include <gemini/slots.hpp>
+#include <gemini/wire/types.hpp>
+
+#include <optional>
+#include <utility>
+
+namespace gemini {
+inline namespace v1 {
+namespace detail {
+
+// ---- guard ----------------------------------------------------------------------------
+
+template <class Guard>
+class guard_stage {
+  static_assert(guard::guard_policy<Guard>,
+                "gemini: the `guard` slot needs `using state = ...;` (per-call state), "
+                "inspect(request&, state&, call_info) -> std::optional<error>, "
+                "filter(response&, state&, call_info) and filter_chunk(response&, state&, "
+                "call_info) (see docs/guard.md)");
+
+ public:
+  static constexpr bool active = true;
+  struct call {
+    typename Guard::state state{};
+  };
+  Guard& policy() noexcept { return g_; }
+  std::optional<gemini::error> before(call& c, wire::generate_content_request& req,
+                                      const guard::call_info& info) {
+    auto e = g_.inspect(req, c.state, info);
+    if (e && e->code == errc::success) e->code = errc::rejected_by_guard;
+    return e;
+  }
+  void after(call& c, wire::generate_content_response& r, const guard::call_info& info) {
+    g_.filter(r, c.state, info);
+  }
+  void chunk(call& c, wire::generate_content_response& r, const guard::call_info& info) {
+    g_.filter_chunk(r, c.state, info);
+  }
+
+ private:
+  [[no_unique_address]] Guard g_;
+};
+
+template <none_policy Guard>
+class guard_stage<Guard> {
+ public:
+  static constexpr bool active = false;
+  struct call {};
+  Guard& policy() noexcept { return g_; }
+  std::optional<gemini::error> before(call&, wire::generate_content_request&,
+                                      const guard::call_info&) noexcept {
+    return std::nullopt;
+  }
+  void after(call&, wire::generate_content_response&, const guard::call_info&) noexcept {}
+  void chunk(call&, wire::generate_content_response&, const guard::call_info&) noexcept {}
+
+ private:
+  [[no_unique_address]] Guard g_;
+};
+
+// ---- budget ---------------------------------------------------------------------------
+
+template <class Budget, class Clock>
+class budget_stage {
+  static_assert(budget::budget_policy<Budget>,
+                "gemini: the `budget` slot needs `using reservation = ...;`, "
+                "reserve(budget::request, now) -> result<reservation>, settle(reservation&, "
+                "budget::actual, now) and release(reservation&, now) (see docs/budget.md)");
+
+ public:
+  static constexpr bool active = true;
+  /// One call's reservation: released by the destructor unless settled.
+  class call {
+   public:
+    call() = default;
+    call(const call&) = delete;
+    call& operator=(const call&) = delete;
+    ~call() {
+      if (r_) b_->release(*r_, c_->now());
+    }
+
+   private:
+    friend class budget_stage;
+    Budget* b_ = nullptr;
+    Clock* c_ = nullptr;
+    std::optional<typename Budget::reservation> r_;
+  };
+  Budget& policy() noexcept { return b_; }
+  std::optional<gemini::error> before(call& c, Clock& clock, const budget::request& q) {
+    auto r = b_.reserve(q, clock.now());
+    if (!r) {
+      auto e = std::move(r).error();
+      if (e.code == errc::success) e.code = errc::budget_exceeded;
+      return e;
+    }
+    c.b_ = &b_;
+    c.c_ = &clock;
+    c.r_.emplace(std::move(*r));
+    return std::nullopt;
+  }
+  void after(call& c, const budget::actual& a) {
+    if (!c.r_) return;
+    auto r = std::move(*c.r_);
+    c.r_.reset();
+    b_.settle(r, a, c.c_->now());
+  }
+
+ private:
+  [[no_unique_address]] Budget b_;
+};
+
+template <none_policy Budget, class Clock>
+class budget_stage<Budget, Clock> {
+ public:
+  static constexpr bool active = false;
+  struct call {};
+  Budget& policy() noexcept { return b_; }
+  std::optional<gemini::error> before(call&, Clock&, const budget::request&) noexcept {
+    return std::nullopt;
+  }
+  void after(call&, const budget::actual&) noexcept {}
+
+ private:
+  [[no_unique_address]] Budget b_;
+};
+
+// ---- observe --------------------------------------------------------------------------
+
+template <class Observe>
+class observe_stage {
+  static_assert(observe::observe_policy<Observe>,
+                "gemini: the `observe` slot needs record(const observe::event&) "
+                "(see docs/observe.md)");
+
+ public:
+  static constexpr bool active = true;
+  Observe& policy() noexcept { return o_; }
+  /// `make()` builds the event only when an observer is there to see it.
+  template <class Make>
+  void record(Make&& make) {
+    const observe::event e = make();
+    o_.record(e);
+  }
+
+ private:
+  [[no_unique_address]] Observe o_;
+};
+
+template <none_policy Observe>
+class observe_stage<Observe> {
+ public:
+  static constexpr bool active = false;
+  Observe& policy() noexcept { return o_; }
+  template <class Make>
+  void record(Make&&) noexcept {}
+
+ private:
+  [[no_unique_address]] Observe o_;
+};
+
+}  // namespace detail
+}  // namespace v1
+}  // namespace gemini

@@ -1,0 +1,110 @@
+// gemini-cxx — the observe slot: what the client tells an observer (metrics, logs, audit).
+//
+// | expression        | meaning                                                          |
+// |-------------------|------------------------------------------------------------------|
+// | `P::slot`         | gemini::slot::observe                                            |
+// | `p.record(ev)`    | one `observe::event` happened (synchronous, must not block)      |
+//
+// One hook for every event, so an observer can never be silently skipped because one of
+// many hook names was misspelt: it switches on `ev.kind` and ignores what it does not
+// need. The pointers and views in an event are valid only during the call to record().
+#pragma once
+
+#include <gemini/slots.hpp>
+
+#include <chrono>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace gemini {
+inline namespace v1 {
+struct error;
+namespace wire {
+struct usage_metadata;
+}
+namespace observe {
+
+/// The call's operation, named as OpenTelemetry's gen_ai.operation.name does where it can.
+enum class operation { generate_content, stream_generate_content, count_tokens, embeddings,
+                       batch_embeddings, list_models, get_model };
+
+inline constexpr const char* to_string(operation o) noexcept {
+  switch (o) {
+    case operation::generate_content: return "generate_content";
+    case operation::stream_generate_content: return "stream_generate_content";
+    case operation::count_tokens: return "count_tokens";
+    case operation::embeddings: return "embeddings";
+    case operation::batch_embeddings: return "batch_embeddings";
+    case operation::list_models: return "list_models";
+    case operation::get_model: return "get_model";
+  }
+  return "?";
+}
+
+enum class event_kind {
+  call_start,       ///< a public call began (after argument checks)
+  call_end,         ///< it ended: `error` null on success; `elapsed` the whole call
+  attempt_start,    ///< an attempt goes to the transport (`attempt`, `endpoint`)
+  attempt_end,      ///< its outcome (`error`, `usage`, `elapsed`)
+  retry,            ///< the retry policy backs off `delay` after `error`
+  failover,         ///< the next endpoint is tried after `error` on `endpoint`
+  hedge,            ///< a second racer started on `endpoint`
+  cache_hit,        ///< served from the cache (`stale` true: stale-if-error)
+  cache_miss,       ///< looked up, not found
+  cache_coalesced,  ///< joined an identical request in flight
+  breaker_refused,  ///< circuit_open without touching the network
+  limiter_wait,     ///< waited `elapsed` for the rate limiter (`error` set when refused)
+  guard_rejected,   ///< the guard refused the request (`error`)
+  budget_rejected,  ///< the budget refused the call (`error`)
+};
+
+inline constexpr const char* to_string(event_kind k) noexcept {
+  switch (k) {
+    case event_kind::call_start: return "call_start";
+    case event_kind::call_end: return "call_end";
+    case event_kind::attempt_start: return "attempt_start";
+    case event_kind::attempt_end: return "attempt_end";
+    case event_kind::retry: return "retry";
+    case event_kind::failover: return "failover";
+    case event_kind::hedge: return "hedge";
+    case event_kind::cache_hit: return "cache_hit";
+    case event_kind::cache_miss: return "cache_miss";
+    case event_kind::cache_coalesced: return "cache_coalesced";
+    case event_kind::breaker_refused: return "breaker_refused";
+    case event_kind::limiter_wait: return "limiter_wait";
+    case event_kind::guard_rejected: return "guard_rejected";
+    case event_kind::budget_rejected: return "budget_rejected";
+  }
+  return "?";
+}
+
+/// One event. Fields that do not apply to a kind keep their defaults.
+struct event {
+  event_kind kind = event_kind::call_start;
+  observe::operation operation = observe::operation::generate_content;
+  std::string_view model;                ///< the requested model ("gemini-2.5-flash")
+  std::string_view tenant;               ///< call_options::tenant
+  int attempt = 0;                       ///< 1 for the first attempt
+  std::ptrdiff_t endpoint = -1;          ///< the router's endpoint index, -1 without a router
+  const gemini::error* error = nullptr;  ///< the failure, null on success
+  const wire::usage_metadata* usage = nullptr;  ///< token counts of a successful answer
+  std::string_view response_model;              ///< modelVersion of the answer, when known
+  std::chrono::nanoseconds elapsed{0};          ///< duration of the call / attempt / wait
+  std::chrono::milliseconds delay{0};           ///< retry back-off
+  bool stale = false;                           ///< cache_hit: a stale entry served on error
+};
+
+// clang-format off
+template <class P>
+concept observe_policy =
+    declares_slot<P, gemini::slot::observe> &&
+    requires(P& p, const event& e) {
+      p.record(e);
+    };
+// clang-format on
+
+}  // namespace observe
+}  // namespace v1
+}  // namespace gemini
