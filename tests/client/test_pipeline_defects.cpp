@@ -15,6 +15,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -80,10 +81,19 @@ class gated_transport {
     ++calls_;
     if (!open_) {
       ++held_;
-      auto [ec] = co_await gate_->async_wait(asio::as_tuple(asio::use_awaitable));
-      (void)ec;
-      --held_;
+      struct count {
+        int& n;
+        ~count() { --n; }
+      } held{held_};
+      if (throw_when_cancelled) {
+        co_await gate_->async_wait(asio::use_awaitable);  // throws operation_aborted
+      } else {
+        auto [ec] = co_await gate_->async_wait(asio::as_tuple(asio::use_awaitable));
+        (void)ec;
+      }
       if (!open_) co_return gemini::error(errc::cancelled, "gate wait cancelled");
+    } else {
+      co_await asio::post(gate_->get_executor(), asio::use_awaitable);  // one real suspension
     }
     transport::http_response r;
     r.status = 200;
@@ -98,6 +108,7 @@ class gated_transport {
     gate_->cancel();
   }
   int held() const noexcept { return held_; }
+  bool throw_when_cancelled = false;
   int calls() const noexcept { return calls_; }
 
  private:
@@ -174,19 +185,27 @@ TEMPLATE_TEST_CASE("defect 2: a half-open probe refused by the limiter does not 
   c.clock().advance(5min);  // past the open period: the next call is the probe
 
   limit::token_bucket_options tight;
-  tight.tokens_per_minute = 1;  // the probe's estimate can never fit
-  tight.max_queue = 0;
+  tight.requests_per_minute = 1;
+  tight.max_queue = 0;  // a call the bucket cannot take now is refused at once
   c.limiter().reconfigure(tight);
-  auto refused = run(ioc, c.generate(hello()));
-  REQUIRE_FALSE(refused);
-  CHECK(refused.error().code == errc::rate_limited);
+  for (int i = 0; i < 3; ++i) {  // sliding_window admits 3 probes, consecutive_failures 1
+    auto now = c.clock().now();
+    REQUIRE(c.limiter().try_acquire(limit::cost{1}, now).granted);  // the bucket's one request
+    c.limiter().release(limit::cost{1}, 1, now);
+    auto refused = run(ioc, c.generate(hello()));
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == errc::rate_limited);
+    c.clock().advance(1min);
+  }
 
   c.limiter().reconfigure({});
   c.clock().advance(24h);
   c.transport().set_responder(
       [](const transport::http_request&) { return transport::scripted_reply::ok(ok_body); });
-  auto r = run(ioc, c.generate(hello()));
-  REQUIRE(r);  // not circuit_open
+  for (int i = 0; i < 3; ++i) {
+    auto r = run(ioc, c.generate(hello()));
+    REQUIRE(r);  // not circuit_open
+  }
   CHECK(c.circuit_breaker().current(c.clock().now()) == breaker::state::closed);
 }
 
@@ -256,9 +275,9 @@ TEST_CASE("defect 4: an exception from on_chunk releases what the call held",
   CHECK(run(ioc, c.generate(hello())));  // the slot is free again
 }
 
-// Defect 4b: cancellation thrown at a co_await after the limiter granted left the grant held
-// (and, before the grant, a waiter node pointing at a destroyed timer).
-TEST_CASE("defect 4: a call cancelled just as the limiter wakes it releases its grant",
+// Defect 4b: cancellation thrown at a co_await (here: inside the transport) skipped the
+// limiter's accounting; a waiter cancelled in the limiter's queue must leave no node behind.
+TEST_CASE("defect 4: cancellation thrown at a co_await releases the limiter's grant",
           "[pipeline][defect]") {
   struct p : policies::defaults {
     using transport = gated_transport;
@@ -269,42 +288,47 @@ TEST_CASE("defect 4: a call cancelled just as the limiter wakes it releases its 
   limit::token_bucket_options lo;
   lo.max_concurrency = 1;
   c.limiter().reconfigure(lo);
+  c.transport().throw_when_cancelled = true;
 
   std::optional<result<wire::generate_content_response>> a, b;
-  asio::cancellation_signal cancel_b;
-  auto rethrow = [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  };
-  asio::co_spawn(ioc, store(c.generate(hello()), &a), rethrow);
-  std::exception_ptr b_failure;
-  asio::co_spawn(ioc, store(c.generate(hello()), &b),
-                 asio::bind_cancellation_slot(cancel_b.slot(),
-                                              [&](std::exception_ptr e) { b_failure = e; }));
+  asio::cancellation_signal cancel_a, cancel_b;
+  std::exception_ptr a_failure, b_failure;
+  asio::co_spawn(
+      ioc, store(c.generate(hello()), &a),
+      asio::bind_cancellation_slot(cancel_a.slot(), [&](std::exception_ptr e) { a_failure = e; }));
+  asio::co_spawn(
+      ioc, store(c.generate(hello()), &b),
+      asio::bind_cancellation_slot(cancel_b.slot(), [&](std::exception_ptr e) { b_failure = e; }));
   ioc.poll();
   REQUIRE(c.transport().held() == 1);  // a in the transport, b waiting for the limiter
-  REQUIRE_FALSE(b);
-  c.transport().open_gate();
-  ioc.poll_one();  // a finishes and wakes b, which has not resumed yet
-  cancel_b.emit(asio::cancellation_type::terminal);
-  ioc.run();
+  cancel_b.emit(asio::cancellation_type::terminal);  // b leaves the queue
+  ioc.poll();
+  REQUIRE(b);
+  REQUIRE_FALSE(*b);
+  CHECK(b->error().code == errc::cancelled);
+  cancel_a.emit(asio::cancellation_type::terminal);  // a's transport throws
+  ioc.poll();
   REQUIRE(a);
-  CHECK(*a);
-  if (b) {
-    REQUIRE_FALSE(*b);
-    CHECK(b->error().code == errc::cancelled);
-  }
-  CHECK_FALSE(b_failure);  // the call ends with a value, not an exception
+  REQUIRE_FALSE(*a);
+  CHECK(a->error().code == errc::cancelled);  // a value, not an exception
+  CHECK_FALSE(a_failure);
+  CHECK_FALSE(b_failure);
   CHECK(c.limiter().in_flight() == 0);
+
+  c.transport().open_gate();
   std::optional<result<wire::generate_content_response>> next;
-  asio::co_spawn(ioc, store(c.generate(hello()), &next), rethrow);
+  asio::co_spawn(ioc, store(c.generate(hello()), &next), [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  });
   ioc.restart();
   ioc.run();
   REQUIRE(next);
-  CHECK(*next);
+  CHECK(*next);  // the slot is free again
 }
 
-// Defect 5: without a retry or limit policy, a call had no overall deadline.
-TEST_CASE("defect 5: a call waiting for a pool slot ends at client_options::timeout",
+// Defect 5: with the attempt timeout at most the call's, the single-attempt path had no
+// overall deadline: a pool-slot wait and a stream outlived client_options::timeout.
+TEST_CASE("defect 5: a call waiting for a pool slot ends by client_options::timeout",
           "[pipeline][defect][emulator]") {
   gemini::testing::emulator_options eo;
   eo.latency.first_byte = 1500ms;
@@ -313,24 +337,33 @@ TEST_CASE("defect 5: a call waiting for a pool slot ends at client_options::time
   client_options o;
   o.key = api_key("test-key");
   o.base_url = emu.base_url() + "/v1beta";
-  o.timeout = 250ms;  // attempt_timeout stays at its default 60 s
+  o.timeout = 300ms;
+  o.attempt_timeout = 250ms;
   transport::https_options to;
   to.pool.max_connections_per_origin = 1;
   gemini::client c(ioc.get_executor(), o, to);
   std::optional<result<wire::generate_content_response>> first, second;
+  bool first_done_before_second = true;
   auto rethrow = [](std::exception_ptr e) {
     if (e) std::rethrow_exception(e);
   };
   call_options patient;
   patient.timeout = 10s;
+  patient.attempt_timeout = 5s;
   asio::co_spawn(ioc, store(c.generate(hello(), patient), &first), rethrow);
-  asio::co_spawn(ioc, store(c.generate(hello()), &second), rethrow);
+  auto waiting = [&]() -> asio::awaitable<void> {
+    second.emplace(co_await c.generate(hello()));
+    first_done_before_second = first.has_value();
+  };
+  asio::co_spawn(ioc, waiting(), rethrow);
   ioc.run();
   REQUIRE(first);
   CHECK(*first);
   REQUIRE(second);
   REQUIRE_FALSE(*second);
-  CHECK(second->error().code == errc::deadline_exceeded);
+  CHECK((second->error().code == errc::upstream_timeout ||
+         second->error().code == errc::deadline_exceeded));
+  CHECK_FALSE(first_done_before_second);  // it did not wait for the first call's connection
 }
 
 TEST_CASE("defect 5: a stream whose chunks keep coming ends at client_options::timeout",
@@ -342,14 +375,14 @@ TEST_CASE("defect 5: a stream whose chunks keep coming ends at client_options::t
   client_options o;
   o.key = api_key("test-key");
   o.base_url = emu.base_url() + "/v1beta";
-  o.timeout = 300ms;  // each gap (200 ms) is far below the attempt timeout (60 s)
+  o.timeout = 300ms;
+  o.attempt_timeout = 250ms;  // each gap (200 ms) is below it
   gemini::client c(ioc.get_executor(), o);
   auto req = hello();
   req.contents.back().parts.back().text = "Write a long story about streams, in many sentences.";
   int chunks = 0;
-  auto r = run(ioc, c.stream(std::move(req), [&](const wire::generate_content_response&) {
-    ++chunks;
-  }));
+  auto r =
+      run(ioc, c.stream(std::move(req), [&](const wire::generate_content_response&) { ++chunks; }));
   REQUIRE_FALSE(r);
   CHECK(r.error().code == errc::deadline_exceeded);
   CHECK(chunks >= 1);
@@ -362,8 +395,9 @@ TEST_CASE("defect 6: a 429's absurd retryDelay pauses the limiter for a bounded 
   asio::io_context ioc;
   basic_client<breaker_and_limit<breaker::none>> c(ioc.get_executor(), opts());
   c.transport().push_body(
-      error_body(429, "RESOURCE_EXHAUSTED",
-                 R"({"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"315576000000s"})"),
+      error_body(
+          429, "RESOURCE_EXHAUSTED",
+          R"({"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"315576000000s"})"),
       429);
   auto r = run(ioc, c.generate(hello()));
   REQUIRE_FALSE(r);
@@ -395,7 +429,8 @@ TEST_CASE("defect 9: cancellation during a back-off is errc::cancelled", "[pipel
   c.transport().push_body(error_body(503, "UNAVAILABLE"), 503);
   asio::cancellation_signal cancel;
   asio::steady_timer timer(ioc, 20ms);
-  timer.async_wait([&](boost::system::error_code) { cancel.emit(asio::cancellation_type::terminal); });
+  timer.async_wait(
+      [&](boost::system::error_code) { cancel.emit(asio::cancellation_type::terminal); });
   std::optional<result<wire::generate_content_response>> out;
   asio::co_spawn(ioc, store(c.generate(hello()), &out),
                  asio::bind_cancellation_slot(cancel.slot(), [](std::exception_ptr e) {

@@ -18,8 +18,8 @@
 #include "async_test.hpp"
 
 #include <map>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -132,7 +132,8 @@ struct recording_limit : limit::token_bucket {
     note("limit.acquire");
     return limit::token_bucket::try_acquire(c, now);
   }
-  void release(const limit::cost& c, std::int64_t actual, std::chrono::steady_clock::time_point now) {
+  void release(const limit::cost& c, std::int64_t actual,
+               std::chrono::steady_clock::time_point now) {
     note("limit.release");
     limit::token_bucket::release(c, actual, now);
   }
@@ -236,22 +237,24 @@ wire::generate_content_request ask(std::string text) {
 
 TEST_CASE("pipeline order: every slot in the order of DESIGN.md §3", "[pipeline][order]") {
   fixture f;
-  f.reply({{"a", transport::scripted_reply::ok(R"({"error":{"code":503,"status":"UNAVAILABLE"}})",
-                                               503)},
+  f.reply({{"a",
+            transport::scripted_reply::ok(R"({"error":{"code":503,"status":"UNAVAILABLE"}})", 503)},
            {"b", transport::scripted_reply::ok(answer("the [MASK] is safe"))}});
   auto r = run(f.ioc, f.c.generate(ask("keep the secret")));
   REQUIRE(r);
   CHECK(r->text() == "the secret is safe");  // the guard restored what it masked
   CHECK(f.c.transport().requests().at(0).body.find("secret") == std::string::npos);
   const std::vector<std::string> miss = {
-      "guard.inspect",     "retry.on_request",   "observe.call_start", "budget.reserve",
-      "cache.lookup",      "observe.cache_miss", "breaker.allow",      "limit.acquire",
-      "route.choose(a)",   "observe.attempt_start", "transport(a)",    "breaker.failure",
-      "limit.release",     "route.finished(a)",  "observe.attempt_end", "observe.failover",
-      "breaker.allow",     "limit.acquire",      "route.choose(b)",    "observe.attempt_start",
-      "transport(b)",      "breaker.success",    "limit.release",      "route.finished(b)",
-      "observe.attempt_end", "cache.store",      "guard.filter",       "observe.call_end",
-      "budget.settle"};
+      "guard.inspect",         "retry.on_request",      "observe.call_start",
+      "budget.reserve",        "cache.lookup",          "observe.cache_miss",
+      "breaker.allow",         "limit.acquire",         "route.choose(a)",
+      "observe.attempt_start", "transport(a)",          "breaker.failure",
+      "limit.release",         "route.finished(a)",     "observe.attempt_end",
+      "observe.failover",      "breaker.allow",         "limit.acquire",
+      "route.choose(b)",       "observe.attempt_start", "transport(b)",
+      "breaker.success",       "limit.release",         "route.finished(b)",
+      "observe.attempt_end",   "cache.store",           "guard.filter",
+      "observe.call_end",      "budget.settle"};
   CHECK(f.log == miss);
 
   f.log.clear();
@@ -260,8 +263,9 @@ TEST_CASE("pipeline order: every slot in the order of DESIGN.md §3", "[pipeline
   CHECK(hit->text() == "the secret is safe");
   CHECK(hit->delivery.from == wire::source::cache);
   const std::vector<std::string> from_cache = {
-      "guard.inspect", "retry.on_request", "observe.call_start", "budget.reserve", "cache.lookup",
-      "observe.cache_hit", "guard.filter", "observe.call_end", "budget.settle(cache)"};
+      "guard.inspect",  "retry.on_request", "observe.call_start",
+      "budget.reserve", "cache.lookup",     "observe.cache_hit",
+      "guard.filter",   "observe.call_end", "budget.settle(cache)"};
   CHECK(f.log == from_cache);
   CHECK(f.c.budget().left == 1'000'000 - 3);  // only the network answer's 3 tokens spent
   CHECK(f.c.budget().settled == 3);
@@ -287,10 +291,10 @@ TEST_CASE("pipeline order: a refusal stops the pipeline where it happens", "[pip
                                             "observe.budget_rejected"});
   }
   SECTION("every endpoint fails: the retry policy starts a new round, the budget is released") {
-    f.reply({{"a", transport::scripted_reply::ok(R"({"error":{"code":500,"status":"INTERNAL"}})",
-                                                 500)},
-             {"b", transport::scripted_reply::ok(R"({"error":{"code":500,"status":"INTERNAL"}})",
-                                                 500)}});
+    f.reply(
+        {{"a", transport::scripted_reply::ok(R"({"error":{"code":500,"status":"INTERNAL"}})", 500)},
+         {"b",
+          transport::scripted_reply::ok(R"({"error":{"code":500,"status":"INTERNAL"}})", 500)}});
     auto r = run(f.ioc, f.c.generate(ask("hello")));
     REQUIRE_FALSE(r);
     CHECK(r.error().code == errc::internal);
@@ -310,22 +314,36 @@ TEST_CASE("pipeline order: a stream's chunks pass the guard before the caller",
           "[pipeline][order]") {
   fixture f;
   transport::scripted_reply s;
-  s.chunks = {"data: " +
-              std::string(R"({"candidates":[{"content":{"parts":[{"text":"hi"}],"role":"model"}}]})") +
-              "\n\n",
-              "data: " + answer("!") + "\n\n"};
+  s.chunks = {
+      "data: " +
+          std::string(R"({"candidates":[{"content":{"parts":[{"text":"hi"}],"role":"model"}}]})") +
+          "\n\n",
+      "data: " + answer("!") + "\n\n"};
   f.reply({{"a", s}});
-  auto r = run(f.ioc, f.c.stream(ask("hello"), [](const wire::generate_content_response&) {
-    note("on_chunk");
-  }));
+  auto r = run(f.ioc, f.c.stream(ask("hello"),
+                                 [](const wire::generate_content_response&) { note("on_chunk"); }));
   REQUIRE(r);
   CHECK(r->text() == "hi!");
-  const std::vector<std::string> expected = {
-      "guard.inspect",  "retry.on_request", "observe.call_start",    "budget.reserve",
-      "breaker.allow",  "limit.acquire",    "route.choose(a)",       "observe.attempt_start",
-      "transport(a)",   "guard.chunk",      "on_chunk",              "guard.chunk",
-      "on_chunk",       "breaker.success",  "limit.release",         "route.finished(a)",
-      "observe.attempt_end", "guard.filter", "observe.call_end",     "budget.settle"};
+  const std::vector<std::string> expected = {"guard.inspect",
+                                             "retry.on_request",
+                                             "observe.call_start",
+                                             "budget.reserve",
+                                             "breaker.allow",
+                                             "limit.acquire",
+                                             "route.choose(a)",
+                                             "observe.attempt_start",
+                                             "transport(a)",
+                                             "guard.chunk",
+                                             "on_chunk",
+                                             "guard.chunk",
+                                             "on_chunk",
+                                             "breaker.success",
+                                             "limit.release",
+                                             "route.finished(a)",
+                                             "observe.attempt_end",
+                                             "guard.filter",
+                                             "observe.call_end",
+                                             "budget.settle"};
   CHECK(f.log == expected);
 }
 

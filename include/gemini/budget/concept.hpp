@@ -31,11 +31,11 @@ namespace budget {
 
 /// What the budget is asked to admit: whose call, which model, its worst case in tokens.
 struct request {
-  std::string_view tenant;              ///< call_options::tenant
-  std::string_view user;                ///< call_options::user
-  std::string_view model;               ///< the requested model
-  std::int64_t input_tokens = 0;        ///< estimated prompt tokens
-  std::int64_t max_output_tokens = 0;   ///< generationConfig.maxOutputTokens (or a default)
+  std::string_view tenant;             ///< call_options::tenant
+  std::string_view user;               ///< call_options::user
+  std::string_view model;              ///< the requested model
+  std::int64_t input_tokens = 0;       ///< estimated prompt tokens
+  std::int64_t max_output_tokens = 0;  ///< generationConfig.maxOutputTokens (or a default)
 };
 
 /// What the call actually used. `usage` is null when nothing was billed by the service

@@ -88,8 +88,8 @@ class attempt_permit {
 
   /// Acquires the limiter (waiting in the client's queue). On success this object holds
   /// the grant.
-  boost::asio::awaitable<std::optional<gemini::error>> take_limit(const call_state& cs,
-                                                                  std::chrono::nanoseconds& waited) {
+  boost::asio::awaitable<std::optional<gemini::error>> take_limit(
+      const call_state& cs, std::chrono::nanoseconds& waited) {
     auto e = co_await p_->gate_.acquire(p_->limit_, p_->clock_, cost_, cs.prio, cs.limits.deadline,
                                         p_->ex_, waited);
     if (!e) limit_ = true;
@@ -148,8 +148,7 @@ class attempt_permit {
       if (!breaker_ && !limit_ && !routed_) return;
       auto now = p_->clock_.now();
       if constexpr (!none_policy<Breaker>) {
-        if (std::exchange(breaker_, false))
-          p_->breaker_.record(breaker::outcome::ignored, {}, now);
+        if (std::exchange(breaker_, false)) p_->breaker_.record(breaker::outcome::ignored, {}, now);
       }
       if constexpr (!none_policy<Limit>) {
         if (std::exchange(limit_, false)) {

@@ -33,9 +33,9 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -168,8 +168,8 @@ class pipeline {
   static constexpr bool single_shot =
       none_policy<Retry> && none_policy<Limit> && !observe_stage_t::active;
   /// generate() with nothing before or around the attempts: encoded, then unary().
-  static constexpr bool plain_generate = none_policy<Cache> && none_policy<Route> &&
-                                         !guard_stage_t::active && !budget_stage_t::active;
+  static constexpr bool plain_generate =
+      none_policy<Cache> && none_policy<Route> && !guard_stage_t::active && !budget_stage_t::active;
 
  public:
   template <class TransportOptions>
@@ -415,8 +415,8 @@ class pipeline {
   };
   template <class Deliver>
   boost::asio::awaitable<result<wire::generate_content_response>> send(own_stream<Deliver>& s,
-                                                                      permit&,
-                                                                      const call_state& cs) {
+                                                                       permit&,
+                                                                       const call_state& cs) {
     return stream_exchange(make_request("POST", *s.target, *s.body), false, cs.limits, *s.deliver,
                            s.delivered_);
   }
@@ -478,9 +478,8 @@ class pipeline {
   }
 
   boost::asio::awaitable<void> racer(std::shared_ptr<route::detail::race_state> st, int k,
-                                     std::size_t i, transport::http_request h,
-                                     route::provider prov, transport::attempt_limits lim,
-                                     std::int64_t reserved) {
+                                     std::size_t i, transport::http_request h, route::provider prov,
+                                     transport::attempt_limits lim, std::int64_t reserved) {
     auto started = clock_.now();
     std::optional<result<wire::generate_content_response>> r;
     try {
@@ -561,7 +560,8 @@ class pipeline {
           auto e = co_await p.take_limit(cs, waited);
           if (e || waited.count() > 0)
             note([&] {
-              observe::event ev = event_of(observe::event_kind::limiter_wait, cs, e ? &*e : nullptr);
+              observe::event ev =
+                  event_of(observe::event_kind::limiter_wait, cs, e ? &*e : nullptr);
               ev.elapsed = waited;
               return ev;
             });
@@ -587,12 +587,14 @@ class pipeline {
           }
           p.take_endpoint(*ch.index);
         }
-        note([&] { return event_of(observe::event_kind::attempt_start, cs, nullptr, p.endpoint()); });
+        note([&] {
+          return event_of(observe::event_kind::attempt_start, cs, nullptr, p.endpoint());
+        });
         auto r = co_await send(sender, p, cs);
         p.finish(r);
         note([&] {
-          observe::event e = event_of(observe::event_kind::attempt_end, cs, r ? nullptr : &r.error(),
-                                      p.endpoint());
+          observe::event e = event_of(observe::event_kind::attempt_end, cs,
+                                      r ? nullptr : &r.error(), p.endpoint());
           if constexpr (requires { r->usage; }) {
             if (r) {
               e.usage = &r->usage;
@@ -745,10 +747,10 @@ class pipeline {
     if (!body) co_return std::move(body).error();
     std::optional<result<wire::generate_content_response>> r;
     if constexpr (!none_policy<Cache>) {
-      if (o.cache != cache_mode::no_store)
-        r.emplace(co_await through_cache(req, *body, o, *cs));
+      if (o.cache != cache_mode::no_store) r.emplace(co_await through_cache(req, *body, o, *cs));
     }
-    if (!r) r.emplace(co_await send_generate(req, *body, o, *cs, static_cast<no_deliver*>(nullptr)));
+    if (!r)
+      r.emplace(co_await send_generate(req, *body, o, *cs, static_cast<no_deliver*>(nullptr)));
     co_return finish_call(std::move(*r), gi, gc, bc, *cs);
   }
 
@@ -792,8 +794,8 @@ class pipeline {
       bool from_cache = r->delivery.from == wire::source::cache ||
                         r->delivery.from == wire::source::stale_cache ||
                         r->delivery.from == wire::source::shared;
-      budget_.after(bc, budget::actual{from_cache ? nullptr : &r->usage, r->model_version,
-                                       from_cache});
+      budget_.after(bc,
+                    budget::actual{from_cache ? nullptr : &r->usage, r->model_version, from_cache});
     }
     return r;
   }
@@ -801,8 +803,8 @@ class pipeline {
   /// Past the cache: over the router's endpoints, or to the client's own.
   template <class Deliver>
   boost::asio::awaitable<result<wire::generate_content_response>> send_generate(
-      wire::generate_content_request& req, std::string& body, const call_options& o,
-      call_state& cs, Deliver* deliver) {
+      wire::generate_content_request& req, std::string& body, const call_options& o, call_state& cs,
+      Deliver* deliver) {
     if constexpr (!none_policy<Route>) {
       route::detail::routed_call<Deliver> rc(&req, std::move(body), route_.size(), deliver);
       co_return co_await attempts<wire::generate_content_response>(cs, rc);
@@ -843,8 +845,8 @@ class pipeline {
     if (b.coalesce && o.cache == cache_mode::use) {
       if (auto f = flights_.join_or_lead(k, leader)) {
         note([&] { return event_of(observe::event_kind::cache_coalesced, cs); });
-        auto joined = co_await flight_table::wait(std::move(f), cs.limits.deadline, ex_,
-                                                  b.leader_failure);
+        auto joined =
+            co_await flight_table::wait(std::move(f), cs.limits.deadline, ex_, b.leader_failure);
         if (joined) co_return std::move(*joined);
       }
     }

@@ -49,8 +49,8 @@ class chunk_callback {
 /// bounds its size). `s`, `deliver` and `delivered` live in the awaiting caller's frame.
 template <class Stream, class Deliver>
 boost::asio::awaitable<result<wire::generate_content_response>> read_stream(Stream& s, bool openai,
-                                                                           Deliver& deliver,
-                                                                           bool& delivered) {
+                                                                            Deliver& deliver,
+                                                                            bool& delivered) {
   std::string buf;
   if (s.status() / 100 != 2) {
     for (;;) {
@@ -110,7 +110,8 @@ boost::asio::awaitable<result<wire::generate_content_response>> read_stream(Stre
   if (auto fin = parser.finish(); !fin) co_return fail(std::move(fin).error());
   if (auto e = drain()) co_return std::move(*e);
   if (!acc.finished())
-    co_return fail(gemini::error(errc::truncated_stream, "the stream ended without a finishReason"));
+    co_return fail(
+        gemini::error(errc::truncated_stream, "the stream ended without a finishReason"));
   co_return acc.take();
 }
 

@@ -4,10 +4,11 @@
 // | expression                        | meaning                                             |
 // |-----------------------------------|-----------------------------------------------------|
 // | `P::slot`                         | gemini::slot::guard                                 |
-// | `P::state`                        | per-call state (e.g. what was masked), default-constructible |
-// | `p.inspect(req, st, info)`        | `std::optional<error>`: refuse (rejected_by_guard), or rewrite `req` in place |
-// | `p.filter(resp, st, info)`        | the final response, before the caller (and the cache key's owner) sees it |
-// | `p.filter_chunk(chunk, st, info)` | each streamed chunk before `on_chunk` sees it       |
+// | `P::state`                        | per-call state (e.g. what was masked),
+// default-constructible | | `p.inspect(req, st, info)`        | `std::optional<error>`: refuse
+// (rejected_by_guard), or rewrite `req` in place | | `p.filter(resp, st, info)`        | the final
+// response, before the caller (and the cache key's owner) sees it | | `p.filter_chunk(chunk, st,
+// info)` | each streamed chunk before `on_chunk` sees it       |
 //
 // Hooks are synchronous and run on the client's executor. A response served from the
 // cache is filtered too (the cache holds what the service answered).

@@ -58,9 +58,9 @@ boost::asio::awaitable<result<wire::count_tokens_response>> client_impl<S>::coun
   std::string target = this->method_target(o, "countTokens");
   std::string body = wire::serialize(req);
   limit::cost c{static_cast<std::int64_t>(body.size() / 4)};
-  return this->template unary<wire::count_tokens_response>(
-      observe::operation::count_tokens, "POST", std::move(target), std::move(body), std::move(o),
-      c);
+  return this->template unary<wire::count_tokens_response>(observe::operation::count_tokens, "POST",
+                                                           std::move(target), std::move(body),
+                                                           std::move(o), c);
 }
 
 template <class S>
@@ -131,7 +131,7 @@ boost::asio::awaitable<result<wire::model_info>> client_impl<S>::get_model(std::
 }
 template <class S>
 boost::asio::awaitable<result<wire::model_info>> client_impl<S>::get_model(std::string model,
-                                                                          call_options o) {
+                                                                           call_options o) {
   std::string target = this->base_.path + "/" + model_path(model);
   return this->template unary<wire::model_info>(observe::operation::get_model, "GET",
                                                 std::move(target), std::string(), std::move(o),

@@ -27,8 +27,15 @@ struct usage_metadata;
 namespace observe {
 
 /// The call's operation, named as OpenTelemetry's gen_ai.operation.name does where it can.
-enum class operation { generate_content, stream_generate_content, count_tokens, embeddings,
-                       batch_embeddings, list_models, get_model };
+enum class operation {
+  generate_content,
+  stream_generate_content,
+  count_tokens,
+  embeddings,
+  batch_embeddings,
+  list_models,
+  get_model
+};
 
 inline constexpr const char* to_string(operation o) noexcept {
   switch (o) {

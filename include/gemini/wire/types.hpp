@@ -79,8 +79,9 @@ class open_enum {
 
   /// The wire spelling (the raw string for an unrecognized value).
   std::string_view str() const noexcept {
-    if (v_ == value_type::unrecognized) return raw_;
-    return Traits::names[static_cast<std::size_t>(v_)];
+    auto i = static_cast<std::size_t>(v_);
+    if (v_ == value_type::unrecognized || i >= std::size(Traits::names)) return raw_;
+    return Traits::names[i];
   }
 
   friend std::string_view to_string(const open_enum& e) noexcept { return e.str(); }

@@ -2,9 +2,9 @@
 // second endpoint; the first success wins and the other racer is cancelled.
 //
 // The racers share one race_state (shared_ptr) and each records its own outcome with the
-// router (the client's racer coroutine). The race does not return before every racer it started has finished (a loser is
-// cancelled, which ends it at once), so no racer touches the client after the call ended,
-// however soon the caller destroys the client.
+// router (the client's racer coroutine). The race does not return before every racer it started has
+// finished (a loser is cancelled, which ends it at once), so no racer touches the client after the
+// call ended, however soon the caller destroys the client.
 #pragma once
 
 #include <gemini/error.hpp>
@@ -88,7 +88,9 @@ boost::asio::awaitable<race_result> hedged(boost::asio::any_io_executor ex,
     auto cs = co_await boost::asio::this_coro::cancellation_state;
     if (cs.cancelled() != boost::asio::cancellation_type::none) {
       out.emplace(race_result{gemini::error(errc::cancelled, "the call was cancelled"),
-                              st->endpoint[0], std::nullopt, {}});
+                              st->endpoint[0],
+                              std::nullopt,
+                              {}});
       break;
     }
     if (!ec && !hedge_tried) {  // the delay passed without an answer: hedge
