@@ -74,6 +74,9 @@ struct slot_set {
   using sync = Sync;
 };
 
+/// What the retry policy said after a failed attempt (after its back-off, if any).
+enum class attempt_next { give_up, retry, cancelled };
+
 /// A call made without call_options: the defaults, held by no one's frame.
 struct default_call {};
 inline const call_options& options_of(const call_options& o) noexcept { return o; }
@@ -394,14 +397,7 @@ class pipeline {
     bool delivered() const noexcept { return false; }
   };
   template <class T>
-  boost::asio::awaitable<result<T>> send(own_unary<T>& s, permit&, const call_state& cs) {
-    // Without a retry policy the body is sent once: moved into the request, not copied.
-    if constexpr (none_policy<Retry>)
-      return exchange<T>(make_request(s.method, std::move(*s.target), std::move(*s.body)),
-                         cs.limits);
-    else
-      return exchange<T>(make_request(s.method, *s.target, *s.body), cs.limits);
-  }
+  boost::asio::awaitable<result<T>> send(own_unary<T>& s, permit&, const call_state& cs);
 
   /// The client's own endpoint, streamed.
   template <class Deliver>
@@ -416,123 +412,30 @@ class pipeline {
   template <class Deliver>
   boost::asio::awaitable<result<wire::generate_content_response>> send(own_stream<Deliver>& s,
                                                                        permit&,
-                                                                       const call_state& cs) {
-    return stream_exchange(make_request("POST", *s.target, *s.body), false, cs.limits, *s.deliver,
-                           s.delivered_);
-  }
+                                                                       const call_state& cs);
 
   /// A routed call: the endpoint the permit holds, unary (maybe hedged) or streamed.
   template <class Deliver>
   boost::asio::awaitable<result<wire::generate_content_response>> send(
-      route::detail::routed_call<Deliver>& rc, permit& p, const call_state& cs) {
-    auto i = static_cast<std::size_t>(p.endpoint());
-    const route::endpoint& ep = route_.at(i);
-    rc.delivered_ = false;
-    auto h = endpoint_request(ep, rc);
-    if (!h) co_return std::move(h).error();
-    if (rc.streaming())
-      co_return co_await stream_exchange(std::move(*h), ep.provider == route::provider::openai,
-                                         cs.limits, *rc.deliver, rc.delivered_);
-    if constexpr (requires { route_.hedge_delay(i); }) {
-      if (auto delay = route_.hedge_delay(i)) {
-        auto first = [&](std::shared_ptr<route::detail::race_state>& st) {
-          start_racer(st, 0, i, std::move(*h), cs);
-        };
-        auto second = [&](std::shared_ptr<route::detail::race_state>& st) {
-          auto failed = rc.failed;
-          failed[i] = "hedged";  // not the same endpoint twice
-          auto ch = route_.choose(rc.traits, failed, clock_.now());
-          if (!ch.index) return;
-          note([&] {
-            return event_of(observe::event_kind::hedge, cs, nullptr,
-                            static_cast<std::ptrdiff_t>(*ch.index));
-          });
-          auto h2 = endpoint_request(route_.at(*ch.index), rc);
-          if (!h2) {
-            route_.finished(*ch.index, &h2.error(), {}, clock_.now(), cs.cost.tokens, 0);
-            return;
-          }
-          start_racer(st, 1, *ch.index, std::move(*h2), cs);
-        };
-        auto raced = co_await route::detail::hedged(ex_, *delay, first, second);
-        if (raced.other_failed) rc.failed[*raced.other_failed] = "failed: " + raced.other_error;
-        p.endpoint_recorded(raced.endpoint);
-        co_return std::move(raced.r);
-      }
-    }
-    co_return co_await endpoint_attempt(std::move(*h), ep.provider, cs.limits);
-  }
+      route::detail::routed_call<Deliver>& rc, permit& p, const call_state& cs);
 
   /// Starts racer k of a hedged attempt on endpoint i (route/detail/hedge.hpp). The race
   /// waits for every racer, so `this` outlives them.
   void start_racer(const std::shared_ptr<route::detail::race_state>& st, int k, std::size_t i,
-                   transport::http_request h, const call_state& cs) {
-    st->endpoint[k] = i;
-    ++st->started;
-    // The racer returns every failure as a value: the completion handler never sees one.
-    boost::asio::co_spawn(
-        ex_, racer(st, k, i, std::move(h), route_.at(i).provider, cs.limits, cs.cost.tokens),
-        boost::asio::bind_cancellation_slot(st->cancel[k].slot(), [](std::exception_ptr e) {
-          if (e) std::terminate();  // unreachable: racer() catches everything
-        }));
-  }
+                   transport::http_request h, const call_state& cs);
 
   boost::asio::awaitable<void> racer(std::shared_ptr<route::detail::race_state> st, int k,
                                      std::size_t i, transport::http_request h, route::provider prov,
-                                     transport::attempt_limits lim, std::int64_t reserved) {
-    auto started = clock_.now();
-    std::optional<result<wire::generate_content_response>> r;
-    try {
-      r.emplace(co_await endpoint_attempt(std::move(h), prov, lim));
-    } catch (const boost::system::system_error& e) {
-      r.emplace(from_exception(e));
-    } catch (const std::exception& e) {
-      r.emplace(gemini::error(errc::transport, e.what()));
-    }
-    auto now = clock_.now();
-    route_.finished(i, *r ? nullptr : &r->error(), now - started, now, reserved,
-                    *r ? (*r)->usage.total_token_count : 0);
-    st->outcome[k] = std::move(*r);
-    ++st->finished;
-    st->wake.cancel();
-  }
+                                     transport::attempt_limits lim, std::int64_t reserved);
 
   // ---- the attempt loop ----------------------------------------------------------------
 
-  enum class next { give_up, retry, cancelled };
-
   /// Asks the retry policy; sleeps the back-off when it says retry (never past the
   /// call's deadline: a back-off that would end after it gives up at once).
-  boost::asio::awaitable<next> again(call_state& cs, const gemini::error& err) {
-    if constexpr (none_policy<Retry>) {
-      co_return next::give_up;
-    } else {
-      auto d = retry_.on_failure(err, cs.retry, clock_.now());
-      if (d.action != retry::action::retry) co_return next::give_up;
-      if (saturating_add(transport::clock_type::now(), d.delay) >= cs.limits.deadline)
-        co_return next::give_up;
-      note([&] {
-        observe::event e = event_of(observe::event_kind::retry, cs);
-        e.error = &err;
-        e.delay = d.delay;
-        return e;
-      });
-      bool slept = co_await sleep_for(d.delay);
-      co_return slept ? next::retry : next::cancelled;
-    }
-  }
+  boost::asio::awaitable<attempt_next> again(call_state& cs, const gemini::error& err);
 
   /// Waits `d` (virtually, when the clock policy is a manual clock). False when cancelled.
-  boost::asio::awaitable<bool> sleep_for(std::chrono::milliseconds d) {
-    if constexpr (requires(Clock & c) { c.advance(d); }) {
-      clock_.advance(d);
-      co_return true;
-    } else {
-      boost::asio::steady_timer t(ex_, d);
-      auto [ec] = co_await t.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-      co_return !ec;
-    }
-  }
+  boost::asio::awaitable<bool> sleep_for(std::chrono::milliseconds d);
 
   static gemini::error cancelled_after(const gemini::error& last) {
     gemini::error e(errc::cancelled, "cancelled while backing off after: " + last.message);
@@ -543,98 +446,7 @@ class pipeline {
   /// The one attempt loop. `send` says where each attempt goes (detail::own_*, or a
   /// routed_call whose endpoint the router chooses per attempt).
   template <class R, class Sender>
-  boost::asio::awaitable<result<R>> attempts(call_state& cs, Sender& sender) {
-    std::optional<gemini::error> failure;
-    try {
-      std::optional<result<R>> last;  // routed: the previous endpoint's outcome
-      for (;;) {
-        ++cs.retry.attempts;
-        permit p(*this, cs.cost);
-        if (auto e = p.open(cs)) {
-          if (e->code == errc::circuit_open)
-            note([&] { return event_of(observe::event_kind::breaker_refused, cs, &*e); });
-          co_return std::move(*e);
-        }
-        if constexpr (!none_policy<Limit>) {
-          std::chrono::nanoseconds waited{0};
-          auto e = co_await p.take_limit(cs, waited);
-          if (e || waited.count() > 0)
-            note([&] {
-              observe::event ev =
-                  event_of(observe::event_kind::limiter_wait, cs, e ? &*e : nullptr);
-              ev.elapsed = waited;
-              return ev;
-            });
-          if (e) co_return std::move(*e);
-        }
-        if constexpr (Sender::routed) {
-          auto ch = route_.choose(sender.traits, sender.failed, clock_.now());
-          if (!ch.index) {
-            p.abandon();
-            if (last && *last) co_return std::move(*last);  // every endpoint blocked it
-            if (!last)
-              co_return gemini::error(errc::unavailable,
-                                      "no endpoint can take the request: " + ch.why_none);
-            auto e = last->error();
-            e.message = "no endpoint left (" + ch.why_none + "); last error: " + e.message;
-            auto n = co_await again(cs, last->error());
-            if (n == next::retry) {
-              sender.new_round();
-              continue;
-            }
-            if (n == next::cancelled) co_return cancelled_after(e);
-            co_return e;
-          }
-          p.take_endpoint(*ch.index);
-        }
-        note([&] {
-          return event_of(observe::event_kind::attempt_start, cs, nullptr, p.endpoint());
-        });
-        auto r = co_await send(sender, p, cs);
-        p.finish(r);
-        note([&] {
-          observe::event e = event_of(observe::event_kind::attempt_end, cs,
-                                      r ? nullptr : &r.error(), p.endpoint());
-          if constexpr (requires { r->usage; }) {
-            if (r) {
-              e.usage = &r->usage;
-              e.response_model = r->model_version;
-            }
-          }
-          return e;
-        });
-        if constexpr (Sender::routed) {
-          auto i = static_cast<std::size_t>(p.endpoint());
-          if (r) {
-            if (!sender.told.empty()) prepend_text(*r, sender.told);  // a resumed stream
-            r->delivery.endpoint = static_cast<int>(i);
-            if (sender.blocked_elsewhere(*r, i, route_.options().fallback_on_block)) {
-              last = std::move(r);
-              continue;
-            }
-            co_return std::move(r);
-          }
-          auto n = sender.after_failure(r.error(), i, resume_streams(), opts_.max_request_bytes);
-          if (n == route::detail::routed_call<typename Sender::deliver_type>::next::give_up)
-            co_return std::move(r);
-          note([&] {
-            return event_of(observe::event_kind::failover, cs, &r.error(), p.endpoint());
-          });
-          last = std::move(r);
-          continue;  // the next endpoint now; the retry policy once none is left
-        } else {
-          if (r || sender.delivered()) co_return std::move(r);
-          auto n = co_await again(cs, r.error());
-          if (n == next::retry) continue;
-          if (n == next::cancelled) co_return cancelled_after(r.error());
-          co_return std::move(r);
-        }
-      }
-    } catch (const boost::system::system_error& e) {
-      failure = from_exception(e);
-    }
-    co_return std::move(*failure);
-  }
+  boost::asio::awaitable<result<R>> attempts(call_state& cs, Sender& sender);
 
   bool resume_streams() const {
     if constexpr (requires { route_.options().resume_streams; })
@@ -682,142 +494,40 @@ class pipeline {
   template <class T, class Options>
   boost::asio::awaitable<result<T>> unary(observe::operation op, const char* method,
                                           std::string target, std::string body, Options&& opts,
-                                          limit::cost c) {
-    if constexpr (single_shot && transport::finishing_transport<Transport>) {
-      // The loop unrolled for its one attempt: the same permit, no frame of our own.
-      if (config_error_) return ready<T>(*config_error_);
-      call_state cs = begin_call(options_of(opts), c, op);
-      cs.retry.attempts = 1;
-      permit p(*this, cs.cost);
-      if (auto e = p.open(cs)) return ready<T>(std::move(*e));
-      return transport_.request_then(
-          make_request(method, std::move(target), std::move(body)), cs.limits,
-          [p = std::move(p)](result<transport::http_response>&& resp) mutable {
-            auto r = to_result<T>(std::move(resp));
-            p.finish(r);
-            return r;
-          });
-    } else {
-      return unary_loop<T>(op, method, std::move(target), std::move(body),
-                           std::forward<Options>(opts), c);
-    }
-  }
+                                          limit::cost c);
 
   template <class T, class Options>
   boost::asio::awaitable<result<T>> unary_loop(observe::operation op, const char* method,
                                                std::string target, std::string body, Options opts,
-                                               limit::cost c) {
-    if (config_error_) co_return *config_error_;
-    call_state cs = begin_call(options_of(opts), c, op);
-    note([&] { return event_of(observe::event_kind::call_start, cs); });
-    own_unary<T> s{method, &target, &body};
-    auto r = co_await attempts<T>(cs, s);
-    note_end(cs, r);
-    co_return r;
-  }
+                                               limit::cost c);
 
   template <class Request, class Options>
   boost::asio::awaitable<result<wire::generate_content_response>> generate_call(Request&& req,
-                                                                                Options&& o) {
-    if constexpr (plain_generate) {
-      // Encoding is synchronous; only the exchange is a coroutine (one frame fewer a call).
-      auto body = encode_generate(req, opts_.max_request_bytes);
-      if (!body) return ready<wire::generate_content_response>(std::move(body).error());
-      auto c = estimate(req, body->size());
-      std::string target = method_target(options_of(o), "generateContent");
-      return unary<wire::generate_content_response>(observe::operation::generate_content, "POST",
-                                                    std::move(target), std::move(*body),
-                                                    std::forward<Options>(o), c);
-    } else {
-      return generate_full(wire::generate_content_request(std::forward<Request>(req)),
-                           own_options(std::forward<Options>(o)));
-    }
-  }
+                                                                                Options&& o);
 
   /// generate() through every stage: guard, budget, cache (lookup, coalescing, store,
   /// stale-if-error), the attempts (own endpoint or routed), guard, observe, budget.
   boost::asio::awaitable<result<wire::generate_content_response>> generate_full(
-      wire::generate_content_request req, call_options o) {
-    if (config_error_) co_return *config_error_;
-    const guard::call_info gi{o.tenant, o.user, model_of(o), false};
-    typename guard_stage_t::call gc;
-    typename budget_stage_t::call bc;
-    std::optional<call_state> cs;
-    auto body = prepare(req, o, gi, gc, bc, cs, observe::operation::generate_content);
-    if (!body) co_return std::move(body).error();
-    std::optional<result<wire::generate_content_response>> r;
-    if constexpr (!none_policy<Cache>) {
-      if (o.cache != cache_mode::no_store) r.emplace(co_await through_cache(req, *body, o, *cs));
-    }
-    if (!r)
-      r.emplace(co_await send_generate(req, *body, o, *cs, static_cast<no_deliver*>(nullptr)));
-    co_return finish_call(std::move(*r), gi, gc, bc, *cs);
-  }
+      wire::generate_content_request req, call_options o);
 
   /// Steps 1-2 and the call's start: guard, encode, begin, budget. The body, or the error.
   result<std::string> prepare(wire::generate_content_request& req, const call_options& o,
                               const guard::call_info& gi, typename guard_stage_t::call& gc,
                               typename budget_stage_t::call& bc, std::optional<call_state>& cs,
-                              observe::operation op) {
-    if (auto e = guard_.before(gc, req, gi)) {
-      note([&] {
-        call_state tmp;
-        tmp.op = op;
-        tmp.cost.model = model_of(o);
-        tmp.cost.tenant = o.tenant;
-        return event_of(observe::event_kind::guard_rejected, tmp, &*e);
-      });
-      return std::move(*e);
-    }
-    auto body = encode_generate(req, opts_.max_request_bytes);
-    if (!body) return body;
-    cs.emplace(begin_call(o, estimate(req, body->size()), op));
-    note([&] { return event_of(observe::event_kind::call_start, *cs); });
-    auto max_out = max_output_of(req);
-    budget::request q{o.tenant, o.user, model_of(o), cs->cost.tokens - max_out, max_out};
-    if (auto e = budget_.before(bc, clock_, q)) {
-      note([&] { return event_of(observe::event_kind::budget_rejected, *cs, &*e); });
-      return std::move(*e);
-    }
-    return body;
-  }
+                              observe::operation op);
 
   /// Step 6: guard filter, observe, budget settle (on success; released otherwise).
   result<wire::generate_content_response> finish_call(result<wire::generate_content_response> r,
                                                       const guard::call_info& gi,
                                                       typename guard_stage_t::call& gc,
                                                       typename budget_stage_t::call& bc,
-                                                      const call_state& cs) {
-    if (r) guard_.after(gc, *r, gi);
-    note_end(cs, r);
-    if (r) {
-      bool from_cache = r->delivery.from == wire::source::cache ||
-                        r->delivery.from == wire::source::stale_cache ||
-                        r->delivery.from == wire::source::shared;
-      budget_.after(bc,
-                    budget::actual{from_cache ? nullptr : &r->usage, r->model_version, from_cache});
-    }
-    return r;
-  }
+                                                      const call_state& cs);
 
   /// Past the cache: over the router's endpoints, or to the client's own.
   template <class Deliver>
   boost::asio::awaitable<result<wire::generate_content_response>> send_generate(
       wire::generate_content_request& req, std::string& body, const call_options& o, call_state& cs,
-      Deliver* deliver) {
-    if constexpr (!none_policy<Route>) {
-      route::detail::routed_call<Deliver> rc(&req, std::move(body), route_.size(), deliver);
-      co_return co_await attempts<wire::generate_content_response>(cs, rc);
-    } else if (deliver) {
-      std::string target = method_target(o, "streamGenerateContent") + "?alt=sse";
-      own_stream<Deliver> s{&target, &body, deliver};
-      co_return co_await attempts<wire::generate_content_response>(cs, s);
-    } else {
-      std::string target = method_target(o, "generateContent");
-      own_unary<wire::generate_content_response> s{"POST", &target, &body};
-      co_return co_await attempts<wire::generate_content_response>(cs, s);
-    }
-  }
+      Deliver* deliver);
   struct no_deliver {
     void operator()(wire::generate_content_response&) {}
   };
@@ -826,68 +536,11 @@ class pipeline {
   /// stale-if-error.
   boost::asio::awaitable<result<wire::generate_content_response>> through_cache(
       wire::generate_content_request& req, std::string& body, const call_options& o,
-      call_state& cs) {
-    const cache::behaviour& b = cache_.behaviour();
-    const cache::key k = cache::request_key(req, model_path(model_of(o)), o.tenant);
-    cache::lookup_result found;
-    if (o.cache == cache_mode::use) {
-      if constexpr (cache::sync_backend<Cache>)
-        found = cache_.lookup(k, clock_.now());
-      else
-        found = co_await cache_.async_lookup(k, clock_.now());
-      if (found && !found.stale) {
-        note([&] { return event_of(observe::event_kind::cache_hit, cs); });
-        co_return delivered_copy(*found.value, wire::source::cache);
-      }
-      note([&] { return event_of(observe::event_kind::cache_miss, cs); });
-    }
-    flight_table::guard leader;
-    if (b.coalesce && o.cache == cache_mode::use) {
-      if (auto f = flights_.join_or_lead(k, leader)) {
-        note([&] { return event_of(observe::event_kind::cache_coalesced, cs); });
-        auto joined =
-            co_await flight_table::wait(std::move(f), cs.limits.deadline, ex_, b.leader_failure);
-        if (joined) co_return std::move(*joined);
-      }
-    }
-    std::optional<result<wire::generate_content_response>> r;
-    r.emplace(co_await send_generate(req, body, o, cs, static_cast<no_deliver*>(nullptr)));
-    if (*r && b.should_store(**r)) {
-      auto ttl = o.cache_ttl.count() > 0 ? o.cache_ttl : b.ttl;
-      auto v = std::make_shared<const cache::response>(**r);
-      if constexpr (cache::sync_backend<Cache>)
-        cache_.store(k, std::move(v), ttl, clock_.now());
-      else
-        co_await cache_.async_store(k, std::move(v), ttl, clock_.now());
-    } else if (!*r && found.stale && r->error().code != errc::cancelled) {
-      note([&] {
-        observe::event e = event_of(observe::event_kind::cache_hit, cs, &r->error());
-        e.stale = true;
-        return e;
-      });
-      r.emplace(delivered_copy(*found.value, wire::source::stale_cache));
-    }
-    leader.publish(&*r);
-    co_return std::move(*r);
-  }
+      call_state& cs);
 
   /// stream(): guard, budget, the attempts with every chunk filtered, then step 6.
   boost::asio::awaitable<result<wire::generate_content_response>> stream_call(
-      wire::generate_content_request req, chunk_callback on_chunk, call_options o) {
-    if (config_error_) co_return *config_error_;
-    const guard::call_info gi{o.tenant, o.user, model_of(o), true};
-    typename guard_stage_t::call gc;
-    typename budget_stage_t::call bc;
-    std::optional<call_state> cs;
-    auto body = prepare(req, o, gi, gc, bc, cs, observe::operation::stream_generate_content);
-    if (!body) co_return std::move(body).error();
-    auto deliver = [&](wire::generate_content_response& chunk) {
-      guard_.chunk(gc, chunk, gi);
-      on_chunk(std::as_const(chunk));
-    };
-    auto r = co_await send_generate(req, *body, o, *cs, &deliver);
-    co_return finish_call(std::move(r), gi, gc, bc, *cs);
-  }
+      wire::generate_content_request req, chunk_callback on_chunk, call_options o);
 
   // ---- state ---------------------------------------------------------------------------
 
@@ -922,3 +575,6 @@ class pipeline {
 }  // namespace detail
 }  // namespace v1
 }  // namespace gemini
+
+#include <gemini/detail/impl/pipeline_attempts.hpp>
+#include <gemini/detail/impl/pipeline_calls.hpp>

@@ -1,0 +1,218 @@
+// gemini-cxx — the pipeline's calls: unary, generate (guard, budget, cache, attempts,
+// guard, observe, budget) and stream. Included at the end of detail/pipeline.hpp.
+#pragma once
+
+#include <gemini/detail/pipeline.hpp>
+
+namespace gemini {
+inline namespace v1 {
+namespace detail {
+
+template <class S>
+template <class T, class Options>
+boost::asio::awaitable<result<T>> pipeline<S>::unary(observe::operation op, const char* method,
+                                                     std::string target, std::string body,
+                                                     Options&& opts, limit::cost c) {
+  if constexpr (single_shot && transport::finishing_transport<Transport>) {
+    // The loop unrolled for its one attempt: the same permit, no frame of our own.
+    if (config_error_) return ready<T>(*config_error_);
+    call_state cs = begin_call(options_of(opts), c, op);
+    cs.retry.attempts = 1;
+    permit p(*this, cs.cost);
+    if (auto e = p.open(cs)) return ready<T>(std::move(*e));
+    return transport_.request_then(
+        make_request(method, std::move(target), std::move(body)), cs.limits,
+        [p = std::move(p)](result<transport::http_response>&& resp) mutable {
+          auto r = to_result<T>(std::move(resp));
+          p.finish(r);
+          return r;
+        });
+  } else {
+    return unary_loop<T>(op, method, std::move(target), std::move(body),
+                         std::forward<Options>(opts), c);
+  }
+}
+
+template <class S>
+template <class T, class Options>
+boost::asio::awaitable<result<T>> pipeline<S>::unary_loop(observe::operation op, const char* method,
+                                                          std::string target, std::string body,
+                                                          Options opts, limit::cost c) {
+  if (config_error_) co_return *config_error_;
+  call_state cs = begin_call(options_of(opts), c, op);
+  note([&] { return event_of(observe::event_kind::call_start, cs); });
+  own_unary<T> s{method, &target, &body};
+  auto r = co_await attempts<T>(cs, s);
+  note_end(cs, r);
+  co_return r;
+}
+
+template <class S>
+template <class Request, class Options>
+boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::generate_call(
+    Request&& req, Options&& o) {
+  if constexpr (plain_generate) {
+    // Encoding is synchronous; only the exchange is a coroutine (one frame fewer a call).
+    auto body = encode_generate(req, opts_.max_request_bytes);
+    if (!body) return ready<wire::generate_content_response>(std::move(body).error());
+    auto c = estimate(req, body->size());
+    std::string target = method_target(options_of(o), "generateContent");
+    return unary<wire::generate_content_response>(observe::operation::generate_content, "POST",
+                                                  std::move(target), std::move(*body),
+                                                  std::forward<Options>(o), c);
+  } else {
+    return generate_full(wire::generate_content_request(std::forward<Request>(req)),
+                         own_options(std::forward<Options>(o)));
+  }
+}
+
+template <class S>
+boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::generate_full(
+    wire::generate_content_request req, call_options o) {
+  if (config_error_) co_return *config_error_;
+  const guard::call_info gi{o.tenant, o.user, model_of(o), false};
+  typename guard_stage_t::call gc;
+  typename budget_stage_t::call bc;
+  std::optional<call_state> cs;
+  auto body = prepare(req, o, gi, gc, bc, cs, observe::operation::generate_content);
+  if (!body) co_return std::move(body).error();
+  std::optional<result<wire::generate_content_response>> r;
+  if constexpr (!none_policy<Cache>) {
+    if (o.cache != cache_mode::no_store) r.emplace(co_await through_cache(req, *body, o, *cs));
+  }
+  if (!r) r.emplace(co_await send_generate(req, *body, o, *cs, static_cast<no_deliver*>(nullptr)));
+  co_return finish_call(std::move(*r), gi, gc, bc, *cs);
+}
+
+template <class S>
+result<std::string> pipeline<S>::prepare(wire::generate_content_request& req, const call_options& o,
+                                         const guard::call_info& gi,
+                                         typename guard_stage_t::call& gc,
+                                         typename budget_stage_t::call& bc,
+                                         std::optional<call_state>& cs, observe::operation op) {
+  if (auto e = guard_.before(gc, req, gi)) {
+    note([&] {
+      call_state tmp;
+      tmp.op = op;
+      tmp.cost.model = model_of(o);
+      tmp.cost.tenant = o.tenant;
+      return event_of(observe::event_kind::guard_rejected, tmp, &*e);
+    });
+    return std::move(*e);
+  }
+  auto body = encode_generate(req, opts_.max_request_bytes);
+  if (!body) return body;
+  cs.emplace(begin_call(o, estimate(req, body->size()), op));
+  note([&] { return event_of(observe::event_kind::call_start, *cs); });
+  auto max_out = max_output_of(req);
+  budget::request q{o.tenant, o.user, model_of(o), cs->cost.tokens - max_out, max_out};
+  if (auto e = budget_.before(bc, clock_, q)) {
+    note([&] { return event_of(observe::event_kind::budget_rejected, *cs, &*e); });
+    return std::move(*e);
+  }
+  return body;
+}
+
+template <class S>
+result<wire::generate_content_response> pipeline<S>::finish_call(
+    result<wire::generate_content_response> r, const guard::call_info& gi,
+    typename guard_stage_t::call& gc, typename budget_stage_t::call& bc, const call_state& cs) {
+  if (r) guard_.after(gc, *r, gi);
+  note_end(cs, r);
+  if (r) {
+    bool from_cache = r->delivery.from == wire::source::cache ||
+                      r->delivery.from == wire::source::stale_cache ||
+                      r->delivery.from == wire::source::shared;
+    budget_.after(bc,
+                  budget::actual{from_cache ? nullptr : &r->usage, r->model_version, from_cache});
+  }
+  return r;
+}
+
+template <class S>
+template <class Deliver>
+boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::send_generate(
+    wire::generate_content_request& req, std::string& body, const call_options& o, call_state& cs,
+    Deliver* deliver) {
+  if constexpr (!none_policy<Route>) {
+    route::detail::routed_call<Deliver> rc(&req, std::move(body), route_.size(), deliver);
+    co_return co_await attempts<wire::generate_content_response>(cs, rc);
+  } else if (deliver) {
+    std::string target = method_target(o, "streamGenerateContent") + "?alt=sse";
+    own_stream<Deliver> s{&target, &body, deliver};
+    co_return co_await attempts<wire::generate_content_response>(cs, s);
+  } else {
+    std::string target = method_target(o, "generateContent");
+    own_unary<wire::generate_content_response> s{"POST", &target, &body};
+    co_return co_await attempts<wire::generate_content_response>(cs, s);
+  }
+}
+
+template <class S>
+boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::through_cache(
+    wire::generate_content_request& req, std::string& body, const call_options& o, call_state& cs) {
+  const cache::behaviour& b = cache_.behaviour();
+  const cache::key k = cache::request_key(req, model_path(model_of(o)), o.tenant);
+  cache::lookup_result found;
+  if (o.cache == cache_mode::use) {
+    if constexpr (cache::sync_backend<Cache>)
+      found = cache_.lookup(k, clock_.now());
+    else
+      found = co_await cache_.async_lookup(k, clock_.now());
+    if (found && !found.stale) {
+      note([&] { return event_of(observe::event_kind::cache_hit, cs); });
+      co_return delivered_copy(*found.value, wire::source::cache);
+    }
+    note([&] { return event_of(observe::event_kind::cache_miss, cs); });
+  }
+  flight_table::guard leader;
+  if (b.coalesce && o.cache == cache_mode::use) {
+    if (auto f = flights_.join_or_lead(k, leader)) {
+      note([&] { return event_of(observe::event_kind::cache_coalesced, cs); });
+      auto joined =
+          co_await flight_table::wait(std::move(f), cs.limits.deadline, ex_, b.leader_failure);
+      if (joined) co_return std::move(*joined);
+    }
+  }
+  std::optional<result<wire::generate_content_response>> r;
+  r.emplace(co_await send_generate(req, body, o, cs, static_cast<no_deliver*>(nullptr)));
+  if (*r && b.should_store(**r)) {
+    auto ttl = o.cache_ttl.count() > 0 ? o.cache_ttl : b.ttl;
+    auto v = std::make_shared<const cache::response>(**r);
+    if constexpr (cache::sync_backend<Cache>)
+      cache_.store(k, std::move(v), ttl, clock_.now());
+    else
+      co_await cache_.async_store(k, std::move(v), ttl, clock_.now());
+  } else if (!*r && found.stale && r->error().code != errc::cancelled) {
+    note([&] {
+      observe::event e = event_of(observe::event_kind::cache_hit, cs, &r->error());
+      e.stale = true;
+      return e;
+    });
+    r.emplace(delivered_copy(*found.value, wire::source::stale_cache));
+  }
+  leader.publish(&*r);
+  co_return std::move(*r);
+}
+
+template <class S>
+boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::stream_call(
+    wire::generate_content_request req, chunk_callback on_chunk, call_options o) {
+  if (config_error_) co_return *config_error_;
+  const guard::call_info gi{o.tenant, o.user, model_of(o), true};
+  typename guard_stage_t::call gc;
+  typename budget_stage_t::call bc;
+  std::optional<call_state> cs;
+  auto body = prepare(req, o, gi, gc, bc, cs, observe::operation::stream_generate_content);
+  if (!body) co_return std::move(body).error();
+  auto deliver = [&](wire::generate_content_response& chunk) {
+    guard_.chunk(gc, chunk, gi);
+    on_chunk(std::as_const(chunk));
+  };
+  auto r = co_await send_generate(req, *body, o, *cs, &deliver);
+  co_return finish_call(std::move(r), gi, gc, bc, *cs);
+}
+
+}  // namespace detail
+}  // namespace v1
+}  // namespace gemini
