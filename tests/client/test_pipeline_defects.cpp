@@ -254,6 +254,53 @@ TEST_CASE("defect 3: a hedged call returns only after its loser has finished",
   CHECK(c == nullptr);
 }
 
+TEST_CASE("defect 3: a hedged call cancelled mid-race drains both racers before it returns",
+          "[pipeline][defect][emulator]") {
+  struct p : policies::defaults {
+    using route = gemini::route::router<gemini::route::ordered_fallback>;
+  };
+  gemini::testing::emulator_options slow_opts;
+  slow_opts.latency.first_byte = 2000ms;
+  emulator slow_a(slow_opts), slow_b(slow_opts);
+  asio::io_context ioc;
+  auto over = [](const emulator& e, std::string name) {
+    route::endpoint ep;
+    ep.name = std::move(name);
+    ep.base_url = e.base_url() + "/v1beta";
+    ep.key = api_key("test-key");
+    return ep;
+  };
+  client_options o;
+  o.base_url = slow_a.base_url() + "/v1beta";
+  auto c = std::make_unique<basic_client<p>>(ioc.get_executor(), o);
+  route::router<route::ordered_fallback>::options_type ro;
+  ro.endpoints = {over(slow_a, "a"), over(slow_b, "b")};
+  ro.hedge_after = 20ms;
+  c->router().reconfigure(ro);
+
+  std::optional<result<wire::generate_content_response>> out;
+  std::size_t in_flight = 99;
+  auto body = [&]() -> asio::awaitable<void> {
+    auto req = hello();
+    out.emplace(co_await c->generate(std::move(req)));
+    in_flight = c->router().load(0).in_flight + c->router().load(1).in_flight;
+    c.reset();
+  };
+  asio::cancellation_signal cancel;
+  asio::steady_timer timer(ioc, 150ms);  // after the hedge started, before either answers
+  timer.async_wait(
+      [&](boost::system::error_code) { cancel.emit(asio::cancellation_type::terminal); });
+  asio::co_spawn(ioc, body(), asio::bind_cancellation_slot(cancel.slot(), [](std::exception_ptr e) {
+                   if (e) std::rethrow_exception(e);
+                 }));
+  ioc.run();
+  REQUIRE(out);
+  REQUIRE_FALSE(*out);
+  CHECK(out->error().code == errc::cancelled);
+  CHECK(in_flight == 0);
+  CHECK(slow_b.requests() == 1);  // the hedge did start
+}
+
 // Defect 4a: an on_chunk that throws skipped the limiter's and the breaker's accounting.
 TEST_CASE("defect 4: an exception from on_chunk releases what the call held",
           "[pipeline][defect]") {

@@ -95,6 +95,8 @@ boost::asio::awaitable<void> pipeline<S>::racer(std::shared_ptr<route::detail::r
     r.emplace(from_exception(e));
   } catch (const std::exception& e) {
     r.emplace(gemini::error(errc::transport, e.what()));
+  } catch (...) {
+    r.emplace(gemini::error(errc::transport, "the attempt failed with an unknown exception"));
   }
   auto now = clock_.now();
   route_.finished(i, *r ? nullptr : &r->error(), now - started, now, reserved,

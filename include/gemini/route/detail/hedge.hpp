@@ -19,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <chrono>
 #include <memory>
@@ -58,45 +59,55 @@ boost::asio::awaitable<race_result> hedged(boost::asio::any_io_executor ex,
                                            Second& second) {
   auto st = std::make_shared<race_state>(ex);
   first(st);
-  auto hedge_at = transport::clock_type::now() + delay;
+  auto hedge_at = gemini::detail::saturating_add(transport::clock_type::now(), delay);
   bool hedge_tried = false;
   std::optional<race_result> out;
-  while (!out) {
-    for (int k = 0; k < st->started && !out; ++k) {
-      if (st->outcome[k] && *st->outcome[k]) {  // a success: it wins
-        int other = 1 - k;
-        out.emplace(race_result{std::move(*st->outcome[k]), st->endpoint[k], std::nullopt, {}});
-        if (st->started == 2 && st->outcome[other] && !*st->outcome[other]) {
-          out->other_failed = st->endpoint[other];
-          out->other_error = st->outcome[other]->error().message;
+  try {
+    while (!out) {
+      for (int k = 0; k < st->started && !out; ++k) {
+        if (st->outcome[k] && *st->outcome[k]) {  // a success: it wins
+          int other = 1 - k;
+          out.emplace(race_result{std::move(*st->outcome[k]), st->endpoint[k], std::nullopt, {}});
+          if (st->started == 2 && st->outcome[other] && !*st->outcome[other]) {
+            out->other_failed = st->endpoint[other];
+            out->other_error = st->outcome[other]->error().message;
+          }
         }
       }
-    }
-    if (out) break;
-    if (st->finished == st->started && (hedge_tried || st->started == 2 || st->finished == 1)) {
-      // Everything started has failed: report the last one, and the other if any.
-      int last = st->started - 1;
-      out.emplace(race_result{std::move(*st->outcome[last]), st->endpoint[last], std::nullopt, {}});
-      if (st->started == 2) {
-        out->other_failed = st->endpoint[0];
-        out->other_error = st->outcome[0]->error().message;
+      if (out) break;
+      if (st->finished == st->started && (hedge_tried || st->started == 2 || st->finished == 1)) {
+        // Everything started has failed: report the last one, and the other if any.
+        int last = st->started - 1;
+        out.emplace(
+            race_result{std::move(*st->outcome[last]), st->endpoint[last], std::nullopt, {}});
+        if (st->started == 2) {
+          out->other_failed = st->endpoint[0];
+          out->other_error = st->outcome[0]->error().message;
+        }
+        break;
       }
-      break;
+      st->wake.expires_at(hedge_tried ? transport::clock_type::time_point::max() : hedge_at);
+      auto [ec] = co_await st->wake.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+      auto cs = co_await boost::asio::this_coro::cancellation_state;
+      if (cs.cancelled() != boost::asio::cancellation_type::none) {
+        out.emplace(race_result{gemini::error(errc::cancelled, "the call was cancelled"),
+                                st->endpoint[0],
+                                std::nullopt,
+                                {}});
+        break;
+      }
+      if (!ec && !hedge_tried) {  // the delay passed without an answer: hedge
+        hedge_tried = true;
+        second(st);
+      }
     }
-    st->wake.expires_at(hedge_tried ? transport::clock_type::time_point::max() : hedge_at);
-    auto [ec] = co_await st->wake.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-    auto cs = co_await boost::asio::this_coro::cancellation_state;
-    if (cs.cancelled() != boost::asio::cancellation_type::none) {
-      out.emplace(race_result{gemini::error(errc::cancelled, "the call was cancelled"),
-                              st->endpoint[0],
-                              std::nullopt,
-                              {}});
-      break;
-    }
-    if (!ec && !hedge_tried) {  // the delay passed without an answer: hedge
-      hedge_tried = true;
-      second(st);
-    }
+  } catch (const boost::system::system_error&) {
+    // Cancellation thrown at a co_await (the caller's state was already cancelled): the
+    // racers are drained all the same.
+    out.emplace(race_result{gemini::error(errc::cancelled, "the call was cancelled"),
+                            st->endpoint[0],
+                            std::nullopt,
+                            {}});
   }
   // Drain: cancel the racers still running and wait for them (they end at once), so that
   // none outlives the call. The caller's own cancellation is already in `out`.
