@@ -515,3 +515,34 @@ TEST_CASE("defect 10: Retry-After and a retry hint in the message set the back-o
   CHECK(c.transport().calls() == 2);
   CHECK(c.clock().now() - t0 >= 41s);
 }
+
+// Found in the rebuild: an endpoint's limiter reserved the prompt estimate in choose() but
+// was reconciled against prompt + max output tokens, refunding tokens never reserved.
+TEST_CASE("a routed endpoint's token limit is reconciled against what choose() reserved",
+          "[pipeline][route]") {
+  struct p : policies::defaults {
+    using transport = gemini::transport::scripted_transport;
+    using route = gemini::route::router<gemini::route::ordered_fallback>;
+    using clock = gemini::testing::manual_clock;
+  };
+  asio::io_context ioc;
+  basic_client<p> c(ioc.get_executor(), opts());
+  route::router<route::ordered_fallback>::options_type ro;
+  auto ep = host("a");
+  limit::token_bucket_options lo;
+  lo.tokens_per_minute = 60;
+  ep.limits = lo;
+  ro.endpoints = {ep};
+  c.router().reconfigure(ro);
+  c.transport().set_responder([](const transport::http_request&) {
+    return transport::scripted_reply::ok(
+        R"({"candidates":[{"content":{"parts":[{"text":"ok"}],"role":"model"},"finishReason":"STOP"}],)"
+        R"("usageMetadata":{"promptTokenCount":10,"candidatesTokenCount":40,"totalTokenCount":50}})");
+  });
+  REQUIRE(run(ioc, c.generate(hello())));       // the prompt estimate (~12) fits; 50 are used
+  auto second = run(ioc, c.generate(hello()));  // about 10 tokens are left: not enough
+  REQUIRE_FALSE(second);
+  CHECK(second.error().message.find("rate limit") != std::string::npos);
+  c.clock().advance(1min);
+  CHECK(run(ioc, c.generate(hello())));  // refilled
+}

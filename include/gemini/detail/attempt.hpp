@@ -62,6 +62,7 @@ class attempt_permit {
         cost_(o.cost_),
         started_(o.started_),
         endpoint_(o.endpoint_),
+        route_reserved_(o.route_reserved_),
         breaker_(std::exchange(o.breaker_, false)),
         limit_(std::exchange(o.limit_, false)),
         routed_(std::exchange(o.routed_, false)) {}
@@ -96,9 +97,11 @@ class attempt_permit {
     co_return e;
   }
 
-  /// The router chose endpoint i (its in-flight count, breaker permit and grant taken).
-  void take_endpoint(std::size_t i) noexcept {
+  /// The router chose endpoint i (its in-flight count, breaker permit and a grant of
+  /// `reserved` tokens of the endpoint's own limiter taken).
+  void take_endpoint(std::size_t i, std::int64_t reserved) noexcept {
     endpoint_ = i;
+    route_reserved_ = reserved;
     routed_ = true;
   }
   std::ptrdiff_t endpoint() const noexcept {
@@ -132,7 +135,7 @@ class attempt_permit {
       }
       if constexpr (!none_policy<Route>) {
         if (std::exchange(routed_, false))
-          p_->route_.finished(*endpoint_, err, now - started_, now, cost_.tokens, used);
+          p_->route_.finished(*endpoint_, err, now - started_, now, route_reserved_, used);
       }
     }
     (void)err, (void)used;
@@ -158,7 +161,7 @@ class attempt_permit {
       }
       if constexpr (!none_policy<Route>) {
         if (std::exchange(routed_, false))
-          p_->route_.finished(*endpoint_, &not_made(), {}, now, cost_.tokens, 0);
+          p_->route_.finished(*endpoint_, &not_made(), {}, now, route_reserved_, 0);
       }
     }
   }
@@ -173,6 +176,7 @@ class attempt_permit {
   limit::cost cost_;
   typename Clock::time_point started_{};
   std::optional<std::size_t> endpoint_;
+  std::int64_t route_reserved_ = 0;  // what the router's choose() reserved on endpoint_
   bool breaker_ = false, limit_ = false, routed_ = false;
 };
 

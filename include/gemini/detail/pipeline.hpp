@@ -422,7 +422,7 @@ class pipeline {
   /// Starts racer k of a hedged attempt on endpoint i (route/detail/hedge.hpp). The race
   /// waits for every racer, so `this` outlives them.
   void start_racer(const std::shared_ptr<route::detail::race_state>& st, int k, std::size_t i,
-                   transport::http_request h, const call_state& cs);
+                   transport::http_request h, const call_state& cs, std::int64_t reserved);
 
   boost::asio::awaitable<void> racer(std::shared_ptr<route::detail::race_state> st, int k,
                                      std::size_t i, transport::http_request h, route::provider prov,

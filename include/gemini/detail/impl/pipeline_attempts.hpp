@@ -42,7 +42,7 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::sen
   if constexpr (requires { route_.hedge_delay(i); }) {
     if (auto delay = route_.hedge_delay(i)) {
       auto first = [&](std::shared_ptr<route::detail::race_state>& st) {
-        start_racer(st, 0, i, std::move(*h), cs);
+        start_racer(st, 0, i, std::move(*h), cs, rc.traits.prompt_tokens);
       };
       auto second = [&](std::shared_ptr<route::detail::race_state>& st) {
         auto failed = rc.failed;
@@ -55,10 +55,10 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::sen
         });
         auto h2 = endpoint_request(route_.at(*ch.index), rc);
         if (!h2) {
-          route_.finished(*ch.index, &h2.error(), {}, clock_.now(), cs.cost.tokens, 0);
+          route_.finished(*ch.index, &h2.error(), {}, clock_.now(), rc.traits.prompt_tokens, 0);
           return;
         }
-        start_racer(st, 1, *ch.index, std::move(*h2), cs);
+        start_racer(st, 1, *ch.index, std::move(*h2), cs, rc.traits.prompt_tokens);
       };
       auto raced = co_await route::detail::hedged(ex_, *delay, first, second);
       if (raced.other_failed) rc.failed[*raced.other_failed] = "failed: " + raced.other_error;
@@ -71,12 +71,13 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::sen
 
 template <class S>
 void pipeline<S>::start_racer(const std::shared_ptr<route::detail::race_state>& st, int k,
-                              std::size_t i, transport::http_request h, const call_state& cs) {
+                              std::size_t i, transport::http_request h, const call_state& cs,
+                              std::int64_t reserved) {
   st->endpoint[k] = i;
   ++st->started;
   // The racer returns every failure as a value: the completion handler never sees one.
   boost::asio::co_spawn(
-      ex_, racer(st, k, i, std::move(h), route_.at(i).provider, cs.limits, cs.cost.tokens),
+      ex_, racer(st, k, i, std::move(h), route_.at(i).provider, cs.limits, reserved),
       boost::asio::bind_cancellation_slot(st->cancel[k].slot(), [](std::exception_ptr e) {
         if (e) std::terminate();  // unreachable: racer() catches everything
       }));
@@ -181,7 +182,7 @@ boost::asio::awaitable<result<R>> pipeline<S>::attempts(call_state& cs, Sender& 
           if (n == attempt_next::cancelled) co_return cancelled_after(e);
           co_return e;
         }
-        p.take_endpoint(*ch.index);
+        p.take_endpoint(*ch.index, sender.traits.prompt_tokens);
       }
       note([&] { return event_of(observe::event_kind::attempt_start, cs, nullptr, p.endpoint()); });
       auto r = co_await send(sender, p, cs);
