@@ -49,6 +49,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace gemini {
 inline namespace v1 {
@@ -312,8 +313,13 @@ class pipeline {
   }
   static gemini::error error_of(const transport::http_response& resp) {
     auto e = wire::parse_error_body(resp.status, resp.body);
-    if (auto ra = resp.header_value("retry-after"); !ra.empty()) wire::apply_retry_after(e, ra);
+    retry_after_from(resp.headers, e);
     return e;
+  }
+  /// A non-2xx answer's Retry-After header, if any, read into `e` (unary and streamed).
+  static void retry_after_from(const std::vector<transport::header>& headers, gemini::error& e) {
+    for (auto const& h : headers)
+      if (transport::detail::iequals(h.name, "retry-after")) wire::apply_retry_after(e, h.value);
   }
   template <class T>
   static result<T> parse_body(std::string_view body, int status) {
@@ -361,7 +367,7 @@ class pipeline {
     if (!resp) co_return std::move(resp).error();
     if (resp->status / 100 != 2) {
       auto e = wire::openai::parse_chat_error(resp->status, resp->body);
-      if (auto ra = resp->header_value("retry-after"); !ra.empty()) wire::apply_retry_after(e, ra);
+      retry_after_from(resp->headers, e);
       co_return e;
     }
     co_return wire::openai::parse_chat_response(resp->body);
@@ -376,11 +382,7 @@ class pipeline {
     if (!s) co_return std::move(s).error();
     auto r = co_await read_stream(*s, openai, deliver, delivered);
     if (!r && s->status() / 100 != 2) {
-      if constexpr (requires { s->headers(); }) {
-        for (auto const& hd : s->headers())
-          if (transport::detail::iequals(hd.name, "retry-after"))
-            wire::apply_retry_after(r.error(), hd.value);
-      }
+      if constexpr (requires { s->headers(); }) retry_after_from(s->headers(), r.error());
     }
     co_return r;
   }
