@@ -12,6 +12,9 @@
 #include <boost/system/system_error.hpp>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -316,8 +319,70 @@ class exception : public boost::system::system_error {
   gemini::error error_;
 };
 
+/// Checked access: with GEMINI_CHECKED_ACCESS (on by default unless NDEBUG), `*r`, `r->` and
+/// `r.error()` on the wrong alternative print what the result holds and abort, instead of
+/// undefined behaviour. value() always checks (it throws gemini::exception).
+#if !defined(GEMINI_CHECKED_ACCESS)
+#if defined(NDEBUG)
+#define GEMINI_CHECKED_ACCESS 0
+#else
+#define GEMINI_CHECKED_ACCESS 1
+#endif
+#endif
+
+template <class T>
+class result;
+
+namespace detail {
+[[noreturn]] inline void bad_result_access(const char* access, const gemini::error* held) {
+  if (held)
+    std::fprintf(stderr, "gemini: %s on a result that holds an error: %s\n", access,
+                 held->what().c_str());
+  else
+    std::fprintf(stderr, "gemini: %s on a result that holds a value\n", access);
+  std::abort();
+}
+
+template <class>
+inline constexpr bool is_result = false;
+template <class T>
+inline constexpr bool is_result<result<T>> = true;
+
+// and_then / transform for both result<T> and result<void>: F receives the value (in
+// `self`'s value category), or nothing for result<void>; it is not called on an error.
+template <class Self, class F>
+decltype(auto) invoke_on_value(Self&& self, F&& f) {
+  if constexpr (std::is_void_v<typename std::remove_cvref_t<Self>::value_type>)
+    return std::invoke(std::forward<F>(f));
+  else
+    return std::invoke(std::forward<F>(f), *std::forward<Self>(self));
+}
+template <class Self, class F>
+using invoke_on_value_t = decltype(invoke_on_value(std::declval<Self>(), std::declval<F>()));
+
+template <class Self, class F>
+auto and_then(Self&& self, F&& f) {
+  using R = std::remove_cvref_t<invoke_on_value_t<Self, F>>;
+  static_assert(is_result<R>, "gemini: result::and_then needs a function returning a result<U>");
+  if (!self.has_value()) return R(std::forward<Self>(self).error());
+  return invoke_on_value(std::forward<Self>(self), std::forward<F>(f));
+}
+template <class Self, class F>
+auto transform(Self&& self, F&& f) {
+  using U = std::remove_cvref_t<invoke_on_value_t<Self, F>>;
+  if (!self.has_value()) return result<U>(std::forward<Self>(self).error());
+  if constexpr (std::is_void_v<U>) {
+    invoke_on_value(std::forward<Self>(self), std::forward<F>(f));
+    return result<void>();
+  } else {
+    return result<U>(invoke_on_value(std::forward<Self>(self), std::forward<F>(f)));
+  }
+}
+}  // namespace detail
+
 /// Either a T or a gemini::error. Cheap to move; no exceptions unless value() is
-/// called on an error.
+/// called on an error. The monadic helpers follow std::expected (C++23): value_or,
+/// and_then, transform, or_else, transform_error, error_or.
 template <class T>
 class [[nodiscard]] result {
  public:
@@ -346,16 +411,93 @@ class [[nodiscard]] result {
     check();
     return std::get<0>(std::move(v_));
   }
-  T& operator*() & noexcept { return *std::get_if<0>(&v_); }
-  const T& operator*() const& noexcept { return *std::get_if<0>(&v_); }
-  T* operator->() noexcept { return std::get_if<0>(&v_); }
-  const T* operator->() const noexcept { return std::get_if<0>(&v_); }
+  T& operator*() & noexcept { return *get("operator*"); }
+  const T& operator*() const& noexcept { return *get("operator*"); }
+  T&& operator*() && noexcept { return std::move(*get("operator*")); }
+  T* operator->() noexcept { return get("operator->"); }
+  const T* operator->() const noexcept { return get("operator->"); }
 
-  gemini::error& error() & noexcept { return *std::get_if<1>(&v_); }
-  const gemini::error& error() const& noexcept { return *std::get_if<1>(&v_); }
-  gemini::error&& error() && noexcept { return std::move(*std::get_if<1>(&v_)); }
+  gemini::error& error() & noexcept { return *get_error(); }
+  const gemini::error& error() const& noexcept { return *get_error(); }
+  gemini::error&& error() && noexcept { return std::move(*get_error()); }
+
+  /// The value, or `fallback` converted to T.
+  template <class U = T>
+  T value_or(U&& fallback) const& {
+    return has_value() ? **this : static_cast<T>(std::forward<U>(fallback));
+  }
+  template <class U = T>
+  T value_or(U&& fallback) && {
+    return has_value() ? std::move(**this) : static_cast<T>(std::forward<U>(fallback));
+  }
+  /// The error, or `fallback` when there is a value.
+  template <class G = gemini::error>
+  gemini::error error_or(G&& fallback) const& {
+    return has_value() ? gemini::error(std::forward<G>(fallback)) : error();
+  }
+
+  /// f(value) -> result<U>; an error is passed on without calling f.
+  template <class F>
+  auto and_then(F&& f) & {
+    return detail::and_then(*this, std::forward<F>(f));
+  }
+  template <class F>
+  auto and_then(F&& f) const& {
+    return detail::and_then(*this, std::forward<F>(f));
+  }
+  template <class F>
+  auto and_then(F&& f) && {
+    return detail::and_then(std::move(*this), std::forward<F>(f));
+  }
+  /// f(value) -> U gives result<U> (result<void> for a void f); an error is passed on.
+  template <class F>
+  auto transform(F&& f) & {
+    return detail::transform(*this, std::forward<F>(f));
+  }
+  template <class F>
+  auto transform(F&& f) const& {
+    return detail::transform(*this, std::forward<F>(f));
+  }
+  template <class F>
+  auto transform(F&& f) && {
+    return detail::transform(std::move(*this), std::forward<F>(f));
+  }
+  /// f(error) -> result<T>, called only on an error (to recover or replace it).
+  template <class F>
+  result or_else(F&& f) const& {
+    if (has_value()) return *this;
+    return std::invoke(std::forward<F>(f), error());
+  }
+  template <class F>
+  result or_else(F&& f) && {
+    if (has_value()) return std::move(*this);
+    return std::invoke(std::forward<F>(f), std::move(*this).error());
+  }
+  /// f(error) -> gemini::error, called only on an error (to add context).
+  template <class F>
+  result transform_error(F&& f) const& {
+    if (has_value()) return *this;
+    return result(gemini::error(std::invoke(std::forward<F>(f), error())));
+  }
+  template <class F>
+  result transform_error(F&& f) && {
+    if (has_value()) return std::move(*this);
+    return result(gemini::error(std::invoke(std::forward<F>(f), std::move(*this).error())));
+  }
 
  private:
+  T* get(const char* access) const noexcept {
+    auto* p = std::get_if<0>(&v_);
+    if constexpr (GEMINI_CHECKED_ACCESS)
+      if (!p) detail::bad_result_access(access, std::get_if<1>(&v_));
+    return const_cast<T*>(p);
+  }
+  gemini::error* get_error() const noexcept {
+    auto* p = std::get_if<1>(&v_);
+    if constexpr (GEMINI_CHECKED_ACCESS)
+      if (!p) detail::bad_result_access("error()", nullptr);
+    return const_cast<gemini::error*>(p);
+  }
   void check() const {
     if (v_.index() != 0) throw exception(std::get<1>(v_));
   }
@@ -366,6 +508,7 @@ class [[nodiscard]] result {
 template <>
 class [[nodiscard]] result<void> {
  public:
+  using value_type = void;
   result() = default;
   result(gemini::error e) : e_(std::move(e)) {}
   result(errc e, std::string msg = {}) : e_(gemini::error(e, std::move(msg))) {}
@@ -374,9 +517,46 @@ class [[nodiscard]] result<void> {
   void value() const {
     if (e_) throw exception(*e_);
   }
-  const gemini::error& error() const& noexcept { return *e_; }
+  const gemini::error& error() const& noexcept { return *get_error(); }
+  gemini::error&& error() && noexcept { return std::move(*get_error()); }
+  template <class G = gemini::error>
+  gemini::error error_or(G&& fallback) const& {
+    return has_value() ? gemini::error(std::forward<G>(fallback)) : error();
+  }
+
+  template <class F>
+  auto and_then(F&& f) const& {
+    return detail::and_then(*this, std::forward<F>(f));
+  }
+  template <class F>
+  auto and_then(F&& f) && {
+    return detail::and_then(std::move(*this), std::forward<F>(f));
+  }
+  template <class F>
+  auto transform(F&& f) const& {
+    return detail::transform(*this, std::forward<F>(f));
+  }
+  template <class F>
+  auto transform(F&& f) && {
+    return detail::transform(std::move(*this), std::forward<F>(f));
+  }
+  template <class F>
+  result or_else(F&& f) const& {
+    if (has_value()) return *this;
+    return std::invoke(std::forward<F>(f), error());
+  }
+  template <class F>
+  result transform_error(F&& f) const& {
+    if (has_value()) return *this;
+    return result(gemini::error(std::invoke(std::forward<F>(f), error())));
+  }
 
  private:
+  gemini::error* get_error() const noexcept {
+    if constexpr (GEMINI_CHECKED_ACCESS)
+      if (!e_) detail::bad_result_access("error()", nullptr);
+    return const_cast<gemini::error*>(&*e_);
+  }
   std::optional<gemini::error> e_;
 };
 

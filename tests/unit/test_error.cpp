@@ -1,5 +1,7 @@
 #include <gemini/error.hpp>
 
+#include <memory>
+
 #include <catch2/catch.hpp>
 
 using gemini::condition;
@@ -89,4 +91,85 @@ TEST_CASE("result holds a value or an error", "[error][unit]") {
   gemini::result<void> ve = errc::transport;
   CHECK_FALSE(ve);
   CHECK_THROWS(ve.value());
+}
+
+// ---- result<T> monadic helpers (std::expected style) ------------------------------------
+
+namespace {
+gemini::result<int> parse_positive(int v) {
+  if (v <= 0) return gemini::error(gemini::errc::invalid_argument, "not positive");
+  return v;
+}
+}  // namespace
+
+TEST_CASE("result::value_or gives the value or the fallback", "[error][unit][result]") {
+  gemini::result<std::string> ok(std::string("yes"));
+  gemini::result<std::string> bad(gemini::errc::unavailable, "down");
+  CHECK(ok.value_or("no") == "yes");
+  CHECK(bad.value_or("no") == "no");
+  CHECK(std::move(ok).value_or("no") == "yes");
+}
+
+TEST_CASE("result::and_then chains calls and keeps the first error", "[error][unit][result]") {
+  auto r = parse_positive(3).and_then([](int v) { return parse_positive(v - 5); });
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == gemini::errc::invalid_argument);
+  auto ok = parse_positive(3).and_then([](int v) { return parse_positive(v * 2); });
+  REQUIRE(ok);
+  CHECK(*ok == 6);
+  int calls = 0;
+  auto skipped = gemini::result<int>(gemini::errc::unavailable).and_then([&](int v) {
+    ++calls;
+    return parse_positive(v);
+  });
+  CHECK(calls == 0);
+  CHECK(skipped.error().code == gemini::errc::unavailable);
+}
+
+TEST_CASE("result::transform maps the value, or_else handles the error", "[error][unit][result]") {
+  auto len = gemini::result<std::string>(std::string("four")).transform([](const std::string& s) {
+    return s.size();
+  });
+  static_assert(std::is_same_v<decltype(len), gemini::result<std::size_t>>);
+  REQUIRE(len);
+  CHECK(*len == 4);
+  auto none =
+      gemini::result<std::string>(gemini::errc::not_found).transform([](const std::string& s) {
+        return s.size();
+      });
+  CHECK(none.error().code == gemini::errc::not_found);
+
+  auto recovered = gemini::result<int>(gemini::errc::unavailable, "down")
+                       .or_else([](const gemini::error& e) -> gemini::result<int> {
+                         return e.code == gemini::errc::unavailable ? 42 : -1;
+                       });
+  REQUIRE(recovered);
+  CHECK(*recovered == 42);
+  auto kept =
+      parse_positive(7).or_else([](const gemini::error&) -> gemini::result<int> { return 0; });
+  CHECK(*kept == 7);
+
+  auto relabeled =
+      gemini::result<int>(gemini::errc::internal, "x").transform_error([](gemini::error e) {
+        e.message = "while ranking: " + e.message;
+        return e;
+      });
+  CHECK(relabeled.error().message == "while ranking: x");
+
+  gemini::result<void> v = parse_positive(1).transform([](int) {});
+  CHECK(v);
+  auto after_void = gemini::result<void>().and_then([] { return parse_positive(2); });
+  CHECK(*after_void == 2);
+  auto void_err = gemini::result<void>(gemini::errc::cancelled).transform([] { return 1; });
+  CHECK(void_err.error().code == gemini::errc::cancelled);
+}
+
+TEST_CASE("result::error_or and a moved-from chain keep move-only values",
+          "[error][unit][result]") {
+  auto p = gemini::result<std::unique_ptr<int>>(std::make_unique<int>(5))
+               .transform([](std::unique_ptr<int> q) { return *q + 1; });
+  CHECK(*p == 6);
+  CHECK(gemini::result<int>(1).error_or(gemini::errc::unknown).code == gemini::errc::unknown);
+  CHECK(gemini::result<int>(gemini::errc::tls).error_or(gemini::errc::unknown).code ==
+        gemini::errc::tls);
 }
