@@ -12,7 +12,9 @@
 #pragma once
 
 #include <gemini/budget/concept.hpp>
+#include <gemini/client_config.hpp>
 #include <gemini/config.hpp>
+#include <gemini/detail/async_call.hpp>
 #include <gemini/detail/pipeline.hpp>
 #include <gemini/error.hpp>
 #include <gemini/guard/concept.hpp>
@@ -25,6 +27,7 @@
 
 #include <concepts>
 #include <string>
+#include <string_view>
 
 namespace gemini {
 inline namespace v1 {
@@ -32,6 +35,11 @@ inline namespace v1 {
 /// Called with each streamed chunk as it arrives (text parts are deltas).
 template <class F>
 concept chunk_handler = std::invocable<F&, const wire::generate_content_response&>;
+
+/// An Asio completion token (a callback, use_future, use_awaitable, deferred, as_tuple(...))
+/// for a call that completes with `void(error_code, T)`.
+template <class Token, class T>
+concept completion_token_for = boost::asio::completion_token_for<Token, void(error_code, T)>;
 
 namespace detail {
 
@@ -50,6 +58,12 @@ class client_impl : private pipeline<S> {
   template <class TransportOptions = transport::https_options>
   explicit client_impl(executor_type ex, client_options opts = client_options::from_environment(),
                        TransportOptions topts = {});
+
+  /// Everything in one value: the client's options and one options value per policy
+  /// (basic_config<Policies>; config_from_json() builds one from a JSON document). Each
+  /// policy is constructed from its options (and the executor, when it takes one).
+  using config_type = client_config<S>;
+  explicit client_impl(executor_type ex, config_type cfg);
 
   /// Access to the policy objects (configure them before the first call; they live as
   /// long as the client).
@@ -87,6 +101,11 @@ class client_impl : private pipeline<S> {
   boost::asio::awaitable<result<wire::generate_content_response>> generate(
       wire::generate_content_request&& req, call_options o);
 
+  /// One line: `co_await c.generate("Explain keep-alive")` sends one user turn.
+  boost::asio::awaitable<result<wire::generate_content_response>> generate(std::string_view prompt);
+  boost::asio::awaitable<result<wire::generate_content_response>> generate(std::string_view prompt,
+                                                                           call_options o);
+
   /// POST models/{model}:streamGenerateContent?alt=sse. `on_chunk` sees every chunk as it
   /// arrives (after the guard's filter_chunk); the result is the assembled response (text
   /// concatenated, last usage). On a failure after chunks were delivered, the error's
@@ -101,6 +120,15 @@ class client_impl : private pipeline<S> {
   template <chunk_handler OnChunk>
   boost::asio::awaitable<result<wire::generate_content_response>> stream(
       wire::generate_content_request req, OnChunk on_chunk, call_options o);
+
+  /// One line: streams the answer to one user turn.
+  template <chunk_handler OnChunk>
+  boost::asio::awaitable<result<wire::generate_content_response>> stream(std::string_view prompt,
+                                                                         OnChunk on_chunk);
+  template <chunk_handler OnChunk>
+  boost::asio::awaitable<result<wire::generate_content_response>> stream(std::string_view prompt,
+                                                                         OnChunk on_chunk,
+                                                                         call_options o);
 
   /// POST models/{model}:countTokens.
   boost::asio::awaitable<result<wire::count_tokens_response>> count_tokens(
@@ -132,6 +160,115 @@ class client_impl : private pipeline<S> {
   /// GET models/{model}.
   boost::asio::awaitable<result<wire::model_info>> get_model(std::string model);
   boost::asio::awaitable<result<wire::model_info>> get_model(std::string model, call_options o);
+
+  // ---- completion tokens ---------------------------------------------------------------
+  // The same calls for any Asio completion token, completing with void(error_code, T):
+  //
+  //   c.async_generate(req, [](gemini::error_code ec, gemini::generate_response r) {...});
+  //   std::future<gemini::generate_response> f = c.async_generate(req, asio::use_future);
+  //   auto [ec, r] = co_await c.async_generate(req, asio::as_tuple(asio::use_awaitable));
+  //
+  // On an error T is value-initialized; the overloads with `gemini::error& detail` also
+  // store the whole error there (HTTP status, RetryInfo, quota, partial stream text). It must
+  // outlive the call. Cancellation: the token's cancellation slot (bind_cancellation_slot,
+  // an awaiting coroutine's) cancels the call, which completes with errc::cancelled. The
+  // call runs on the client's executor; the handler on its own associated executor.
+  // An exception from a chunk handler leaves the client executor's run() (docs/decisions/0010).
+
+  template <completion_token_for<wire::generate_content_response> Token>
+  auto async_generate(wire::generate_content_request req, Token&& token) {
+    return start(generate(std::move(req)), nullptr, std::forward<Token>(token));
+  }
+  template <completion_token_for<wire::generate_content_response> Token>
+  auto async_generate(wire::generate_content_request req, call_options o, Token&& token) {
+    return start(generate(std::move(req), std::move(o)), nullptr, std::forward<Token>(token));
+  }
+  template <completion_token_for<wire::generate_content_response> Token>
+  auto async_generate(wire::generate_content_request req, call_options o, gemini::error& detail,
+                      Token&& token) {
+    return start(generate(std::move(req), std::move(o)), &detail, std::forward<Token>(token));
+  }
+
+  template <chunk_handler OnChunk, completion_token_for<wire::generate_content_response> Token>
+  auto async_stream(wire::generate_content_request req, OnChunk on_chunk, Token&& token) {
+    return start(stream(std::move(req), std::move(on_chunk)), nullptr, std::forward<Token>(token));
+  }
+  template <chunk_handler OnChunk, completion_token_for<wire::generate_content_response> Token>
+  auto async_stream(wire::generate_content_request req, OnChunk on_chunk, call_options o,
+                    Token&& token) {
+    return start(stream(std::move(req), std::move(on_chunk), std::move(o)), nullptr,
+                 std::forward<Token>(token));
+  }
+  template <chunk_handler OnChunk, completion_token_for<wire::generate_content_response> Token>
+  auto async_stream(wire::generate_content_request req, OnChunk on_chunk, call_options o,
+                    gemini::error& detail, Token&& token) {
+    return start(stream(std::move(req), std::move(on_chunk), std::move(o)), &detail,
+                 std::forward<Token>(token));
+  }
+
+  template <completion_token_for<wire::count_tokens_response> Token>
+  auto async_count_tokens(wire::count_tokens_request req, Token&& token) {
+    return start(count_tokens(std::move(req)), nullptr, std::forward<Token>(token));
+  }
+  template <completion_token_for<wire::count_tokens_response> Token>
+  auto async_count_tokens(wire::count_tokens_request req, call_options o, Token&& token) {
+    return start(count_tokens(std::move(req), std::move(o)), nullptr, std::forward<Token>(token));
+  }
+  template <completion_token_for<wire::count_tokens_response> Token>
+  auto async_count_tokens(wire::count_tokens_request req, call_options o, gemini::error& detail,
+                          Token&& token) {
+    return start(count_tokens(std::move(req), std::move(o)), &detail, std::forward<Token>(token));
+  }
+
+  template <completion_token_for<wire::embed_content_response> Token>
+  auto async_embed(wire::embed_content_request req, Token&& token) {
+    return start(embed(std::move(req)), nullptr, std::forward<Token>(token));
+  }
+  template <completion_token_for<wire::embed_content_response> Token>
+  auto async_embed(wire::embed_content_request req, call_options o, Token&& token) {
+    return start(embed(std::move(req), std::move(o)), nullptr, std::forward<Token>(token));
+  }
+  template <completion_token_for<wire::embed_content_response> Token>
+  auto async_embed(wire::embed_content_request req, call_options o, gemini::error& detail,
+                   Token&& token) {
+    return start(embed(std::move(req), std::move(o)), &detail, std::forward<Token>(token));
+  }
+
+  template <completion_token_for<wire::batch_embed_contents_response> Token>
+  auto async_batch_embed(wire::batch_embed_contents_request req, Token&& token) {
+    return start(batch_embed(std::move(req)), nullptr, std::forward<Token>(token));
+  }
+  template <completion_token_for<wire::batch_embed_contents_response> Token>
+  auto async_batch_embed(wire::batch_embed_contents_request req, call_options o, Token&& token) {
+    return start(batch_embed(std::move(req), std::move(o)), nullptr, std::forward<Token>(token));
+  }
+  template <completion_token_for<wire::batch_embed_contents_response> Token>
+  auto async_batch_embed(wire::batch_embed_contents_request req, call_options o,
+                         gemini::error& detail, Token&& token) {
+    return start(batch_embed(std::move(req), std::move(o)), &detail, std::forward<Token>(token));
+  }
+
+  template <completion_token_for<wire::list_models_response> Token>
+  auto async_list_models(Token&& token) {
+    return start(list_models(), nullptr, std::forward<Token>(token));
+  }
+  template <completion_token_for<wire::list_models_response> Token>
+  auto async_list_models(int page_size, std::string page_token, call_options o, Token&& token) {
+    return start(list_models(page_size, std::move(page_token), std::move(o)), nullptr,
+                 std::forward<Token>(token));
+  }
+  template <completion_token_for<wire::list_models_response> Token>
+  auto async_list_models(int page_size, std::string page_token, call_options o,
+                         gemini::error& detail, Token&& token) {
+    return start(list_models(page_size, std::move(page_token), std::move(o)), &detail,
+                 std::forward<Token>(token));
+  }
+
+ private:
+  template <class T, class Token>
+  auto start(boost::asio::awaitable<result<T>> op, gemini::error* detail, Token&& token) {
+    return detail::async_call(this->ex_, std::move(op), detail, std::forward<Token>(token));
+  }
 };
 
 }  // namespace detail
@@ -146,6 +283,11 @@ using basic_client = detail::client_impl<detail::slot_set<
 
 /// The default client: HTTPS transport, every other slot a no-op.
 using client = basic_client<>;
+
+/// The whole configuration of basic_client<Policies> (gemini/client_config.hpp).
+template <class Policies = policies::defaults>
+using basic_config = typename basic_client<Policies>::config_type;
+using config = basic_config<>;
 
 }  // namespace v1
 }  // namespace gemini

@@ -31,12 +31,25 @@ class basic_sync_client {
                              transport::https_options topts = {})
       : client_(ioc_.get_executor(), std::move(opts), std::move(topts)) {}
 
+  /// Everything in one value (basic_config<Policies>, e.g. from config_from_json()).
+  explicit basic_sync_client(basic_config<Policies> cfg)
+      : client_(ioc_.get_executor(), std::move(cfg)) {}
+
   basic_client<Policies>& async_client() noexcept { return client_; }
   const client_options& options() const noexcept { return client_.options(); }
 
   result<wire::generate_content_response> generate(wire::generate_content_request req,
                                                    call_options o = {}) {
     return run(client_.generate(std::move(req), std::move(o)));
+  }
+  /// One line: `client.generate("Explain keep-alive")`.
+  result<wire::generate_content_response> generate(std::string_view prompt, call_options o = {}) {
+    return run(client_.generate(prompt, std::move(o)));
+  }
+  template <chunk_handler OnChunk>
+  result<wire::generate_content_response> stream(std::string_view prompt, OnChunk on_chunk,
+                                                 call_options o = {}) {
+    return run(client_.stream(prompt, std::move(on_chunk), std::move(o)));
   }
   template <chunk_handler OnChunk>
   result<wire::generate_content_response> stream(wire::generate_content_request req,

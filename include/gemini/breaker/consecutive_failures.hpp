@@ -6,6 +6,8 @@
 #include <gemini/breaker/concept.hpp>
 #include <gemini/sync/single_thread.hpp>
 
+#include <boost/describe/class.hpp>
+
 #include <chrono>
 #include <functional>
 #include <mutex>
@@ -21,16 +23,20 @@ struct consecutive_failures_options {
   /// breaker).
   std::function<void(state from, state to)> on_state_change;
 };
+BOOST_DESCRIBE_STRUCT(consecutive_failures_options, (), (failure_threshold, recovery_timeout))
 
 template <class Sync = sync::single_thread>
 class basic_consecutive_failures {
  public:
   using slot = gemini::slot::breaker;
+  using options_type = consecutive_failures_options;
   using time_point = std::chrono::steady_clock::time_point;
 
   explicit basic_consecutive_failures(consecutive_failures_options o = {}) : o_(std::move(o)) {}
   basic_consecutive_failures(const basic_consecutive_failures& other)
       : basic_consecutive_failures(other.o_) {}
+
+  const consecutive_failures_options& options() const noexcept { return o_; }
 
   bool allow(time_point now) {
     transition t;

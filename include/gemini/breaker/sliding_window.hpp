@@ -5,6 +5,9 @@
 #include <gemini/breaker/concept.hpp>
 #include <gemini/sync/single_thread.hpp>
 
+#include <boost/describe/class.hpp>
+#include <boost/describe/enum.hpp>
+
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -21,6 +24,7 @@ enum class window_kind {
   count,  ///< the last `window_size` calls
   time,   ///< the calls of the last `window_size` seconds
 };
+BOOST_DESCRIBE_ENUM(window_kind, count, time)
 
 struct sliding_window_options {
   window_kind kind = window_kind::count;
@@ -35,11 +39,15 @@ struct sliding_window_options {
   /// call the breaker).
   std::function<void(state from, state to)> on_state_change;
 };
+BOOST_DESCRIBE_STRUCT(sliding_window_options, (),
+                      (kind, window_size, minimum_calls, failure_rate_threshold, slow_call_duration,
+                       slow_call_rate_threshold, permitted_calls_in_half_open, wait_in_open))
 
 template <class Sync = sync::single_thread>
 class basic_sliding_window {
  public:
   using slot = gemini::slot::breaker;
+  using options_type = sliding_window_options;
   using time_point = std::chrono::steady_clock::time_point;
 
   explicit basic_sliding_window(sliding_window_options o = {}) : o_(std::move(o)) {
@@ -48,6 +56,8 @@ class basic_sliding_window {
     cells_.resize(o_.window_size);
   }
   basic_sliding_window(const basic_sliding_window& other) : basic_sliding_window(other.o_) {}
+
+  const sliding_window_options& options() const noexcept { return o_; }
 
   bool allow(time_point now) {
     transitions t;

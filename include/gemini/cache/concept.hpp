@@ -13,6 +13,8 @@
 #include <gemini/wire/types.hpp>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/describe/class.hpp>
+#include <boost/describe/enum.hpp>
 
 #include <chrono>
 #include <concepts>
@@ -43,6 +45,7 @@ enum class on_leader_failure {
   share_error,  ///< they receive the same error (one failure, not N)
   retry_alone,  ///< each sends its own request
 };
+BOOST_DESCRIBE_ENUM(on_leader_failure, share_error, retry_alone)
 
 /// Only successful, unblocked, complete answers (first candidate's finishReason STOP).
 inline bool default_storable(const response& r) noexcept {
@@ -63,6 +66,7 @@ struct behaviour {
     return storable ? storable(r) : default_storable(r);
   }
 };
+BOOST_DESCRIBE_STRUCT(behaviour, (), (ttl, stale_if_error, coalesce, leader_failure))
 
 /// A synchronous backend (e.g. cache::memory).
 // clang-format off

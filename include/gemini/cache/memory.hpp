@@ -13,6 +13,8 @@
 #include <gemini/sync/single_thread.hpp>
 #include <gemini/wire/json.hpp>
 
+#include <boost/describe/class.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -33,6 +35,7 @@ struct memory_options : cache::behaviour {
   /// Independent LRU lists, each with its own lock. 0: 1 for single_thread, 16 otherwise.
   std::size_t shards = 0;
 };
+BOOST_DESCRIBE_STRUCT(memory_options, (cache::behaviour), (max_bytes, shards))
 
 struct memory_stats {
   std::uint64_t hits = 0;         ///< fresh entries returned
@@ -50,6 +53,7 @@ template <class Sync = sync::single_thread>
 class basic_memory {
  public:
   using slot = gemini::slot::cache;
+  using options_type = memory_options;
   /// Fixed per-entry cost added to the JSON size (node, map slot, shared_ptr block).
   static constexpr std::size_t entry_overhead = 192;
 

@@ -22,6 +22,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/describe/class.hpp>
 
 #include <charconv>
 #include <chrono>
@@ -49,6 +50,7 @@ struct redis_options : cache::behaviour {
   /// The wall clock freshness is judged by (tests substitute their own).
   std::function<std::chrono::system_clock::time_point()> wall_clock;
 };
+BOOST_DESCRIBE_STRUCT(redis_options, (cache::behaviour), (server, key_prefix))
 
 struct redis_stats {
   std::uint64_t hits = 0;
@@ -62,6 +64,7 @@ struct redis_stats {
 class redis_cache {
  public:
   using slot = gemini::slot::cache;
+  using options_type = redis_options;
   using executor_type = boost::asio::any_io_executor;
 
   explicit redis_cache(executor_type ex, redis_options o = {})
@@ -160,6 +163,14 @@ using redis = redis_cache;
 /// L1 (a synchronous cache, usually memory) in front of L2 (usually redis): hits in L1
 /// cost no round trip; L2 hits are copied into L1 for no longer than they stay fresh;
 /// stores go to both. The behaviour (TTL, coalescing, stale window) is L1's.
+/// tiered's options: one value per level.
+template <class L1Options, class L2Options>
+struct tiered_options {
+  L1Options l1;
+  L2Options l2;
+  BOOST_DESCRIBE_CLASS(tiered_options, (), (l1, l2), (), ())
+};
+
 template <class L1, class L2>
 class tiered {
   static_assert(sync_backend<L1>, "gemini: tiered<L1, L2> needs a synchronous L1 (memory)");
@@ -167,12 +178,19 @@ class tiered {
 
  public:
   using slot = gemini::slot::cache;
+  using options_type = tiered_options<typename L1::options_type, typename L2::options_type>;
 
   template <class Executor>
   requires std::constructible_from<L2, Executor>
   explicit tiered(Executor ex) : l2_(ex) {}
+  template <class Executor>
+  requires std::constructible_from<L2, Executor, typename L2::options_type> tiered(Executor ex,
+                                                                                   options_type o)
+      : l1_(std::move(o.l1)), l2_(ex, std::move(o.l2)) {}
   tiered() requires std::default_initializable<L2>
   = default;
+  explicit tiered(options_type o) requires std::constructible_from<L2, typename L2::options_type>
+      : l1_(std::move(o.l1)), l2_(std::move(o.l2)) {}
 
   L1& l1() noexcept { return l1_; }
   L2& l2() noexcept { return l2_; }

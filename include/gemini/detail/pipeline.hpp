@@ -12,6 +12,7 @@
 
 #include <gemini/breaker/concept.hpp>
 #include <gemini/cache/concept.hpp>
+#include <gemini/client_config.hpp>
 #include <gemini/config.hpp>
 #include <gemini/detail/attempt.hpp>
 #include <gemini/detail/flight_table.hpp>
@@ -178,7 +179,31 @@ class pipeline {
  public:
   template <class TransportOptions>
   pipeline(executor_type ex, client_options opts, TransportOptions topts)
-      : ex_(ex), opts_(std::move(opts)), transport_(ex, topts), cache_(make_cache(ex)) {
+      : ex_(ex),
+        opts_(std::move(opts)),
+        transport_(ex, topts),
+        cache_(make_policy<Cache>(ex, no_options{})),
+        limit_(make_policy<Limit>(ex, no_options{})),
+        breaker_(make_policy<Breaker>(ex, no_options{})),
+        retry_(make_policy<Retry>(ex, no_options{})),
+        route_(make_policy<Route>(ex, no_options{})) {
+    configure();
+  }
+
+  /// Every policy built from its options in `c` (prvalues: non-movable policies work).
+  pipeline(executor_type ex, client_config<S> c)
+      : ex_(ex),
+        opts_(std::move(c.client)),
+        transport_(ex, std::move(c.transport)),
+        cache_(make_policy<Cache>(ex, std::move(c.cache))),
+        limit_(make_policy<Limit>(ex, std::move(c.limit))),
+        breaker_(make_policy<Breaker>(ex, std::move(c.breaker))),
+        retry_(make_policy<Retry>(ex, std::move(c.retry))),
+        route_(make_policy<Route>(ex, std::move(c.route))),
+        guard_(built_by{[&] { return make_policy<typename S::guard>(ex, std::move(c.guard)); }}),
+        budget_(built_by{[&] { return make_policy<typename S::budget>(ex, std::move(c.budget)); }}),
+        observe_(
+            built_by{[&] { return make_policy<typename S::observe>(ex, std::move(c.observe)); }}) {
     configure();
   }
 
@@ -204,11 +229,22 @@ class pipeline {
     }
   }
 
-  static Cache make_cache(const executor_type& ex) {
-    if constexpr (std::is_constructible_v<Cache, executor_type>)
-      return Cache(ex);
-    else
-      return Cache();
+  /// P from its options: P(ex, o) or P(o); without options P(ex) or P().
+  template <class P, class O>
+  static P make_policy(const executor_type& ex, O&& o) {
+    if constexpr (std::is_same_v<std::remove_cvref_t<O>, no_options>) {
+      if constexpr (std::is_constructible_v<P, executor_type>)
+        return P(ex);
+      else
+        return P();
+    } else if constexpr (std::is_constructible_v<P, executor_type, O>) {
+      return P(ex, std::forward<O>(o));
+    } else {
+      static_assert(std::is_constructible_v<P, O>,
+                    "gemini: a policy with an options_type must be constructible from it (or "
+                    "from an executor and it)");
+      return P(std::forward<O>(o));
+    }
   }
 
   const std::string& model_of(const call_options& o) const {

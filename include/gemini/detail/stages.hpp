@@ -15,6 +15,7 @@
 #pragma once
 
 #include <gemini/budget/concept.hpp>
+#include <gemini/detail/built_by.hpp>
 #include <gemini/error.hpp>
 #include <gemini/guard/concept.hpp>
 #include <gemini/observe/concept.hpp>
@@ -39,6 +40,10 @@ class guard_stage {
                 "call_info) (see docs/guard.md)");
 
  public:
+  guard_stage() = default;
+  /// The policy built in place by `b` (detail/built_by.hpp): no move of it.
+  template <class F>
+  explicit guard_stage(built_by<F> b) : g_(std::move(b)) {}
   static constexpr bool active = true;
   struct call {
     typename Guard::state state{};
@@ -64,6 +69,10 @@ class guard_stage {
 template <none_policy Guard>
 class guard_stage<Guard> {
  public:
+  guard_stage() = default;
+  /// The policy built in place by `b` (detail/built_by.hpp): no move of it.
+  template <class F>
+  explicit guard_stage(built_by<F> b) : g_(std::move(b)) {}
   static constexpr bool active = false;
   struct call {};
   Guard& policy() noexcept { return g_; }
@@ -88,6 +97,10 @@ class budget_stage {
                 "budget::actual, now) and release(reservation&, now) (see docs/budget.md)");
 
  public:
+  budget_stage() = default;
+  /// The policy built in place by `b` (detail/built_by.hpp): no move of it.
+  template <class F>
+  explicit budget_stage(built_by<F> b) : b_(std::move(b)) {}
   static constexpr bool active = true;
   /// One call's reservation: released by the destructor unless settled.
   class call {
@@ -132,6 +145,10 @@ class budget_stage {
 template <none_policy Budget, class Clock>
 class budget_stage<Budget, Clock> {
  public:
+  budget_stage() = default;
+  /// The policy built in place by `b` (detail/built_by.hpp): no move of it.
+  template <class F>
+  explicit budget_stage(built_by<F> b) : b_(std::move(b)) {}
   static constexpr bool active = false;
   struct call {};
   Budget& policy() noexcept { return b_; }
@@ -153,6 +170,10 @@ class observe_stage {
                 "(see docs/observe.md)");
 
  public:
+  observe_stage() = default;
+  /// The policy built in place by `b` (detail/built_by.hpp): no move of it.
+  template <class F>
+  explicit observe_stage(built_by<F> b) : o_(std::move(b)) {}
   static constexpr bool active = true;
   Observe& policy() noexcept { return o_; }
   /// `make()` builds the event only when an observer is there to see it.
@@ -169,6 +190,10 @@ class observe_stage {
 template <none_policy Observe>
 class observe_stage<Observe> {
  public:
+  observe_stage() = default;
+  /// The policy built in place by `b` (detail/built_by.hpp): no move of it.
+  template <class F>
+  explicit observe_stage(built_by<F> b) : o_(std::move(b)) {}
   static constexpr bool active = false;
   Observe& policy() noexcept { return o_; }
   template <class Make>

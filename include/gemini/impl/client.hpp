@@ -35,6 +35,38 @@ boost::asio::awaitable<result<wire::generate_content_response>> client_impl<S>::
 }
 
 template <class S>
+client_impl<S>::client_impl(executor_type ex, config_type cfg) : base(ex, std::move(cfg)) {}
+
+inline wire::generate_content_request one_turn(std::string_view prompt) {
+  wire::generate_content_request r;
+  r.contents.push_back(wire::content::user(std::string(prompt)));
+  return r;
+}
+
+template <class S>
+boost::asio::awaitable<result<wire::generate_content_response>> client_impl<S>::generate(
+    std::string_view prompt) {
+  return this->generate_call(one_turn(prompt), default_call{});
+}
+template <class S>
+boost::asio::awaitable<result<wire::generate_content_response>> client_impl<S>::generate(
+    std::string_view prompt, call_options o) {
+  return this->generate_call(one_turn(prompt), std::move(o));
+}
+template <class S>
+template <chunk_handler OnChunk>
+boost::asio::awaitable<result<wire::generate_content_response>> client_impl<S>::stream(
+    std::string_view prompt, OnChunk on_chunk) {
+  return this->stream_call(one_turn(prompt), chunk_callback(std::move(on_chunk)), call_options{});
+}
+template <class S>
+template <chunk_handler OnChunk>
+boost::asio::awaitable<result<wire::generate_content_response>> client_impl<S>::stream(
+    std::string_view prompt, OnChunk on_chunk, call_options o) {
+  return this->stream_call(one_turn(prompt), chunk_callback(std::move(on_chunk)), std::move(o));
+}
+
+template <class S>
 template <chunk_handler OnChunk>
 boost::asio::awaitable<result<wire::generate_content_response>> client_impl<S>::stream(
     wire::generate_content_request req, OnChunk on_chunk) {

@@ -13,6 +13,9 @@
 #include <gemini/limit/token_bucket.hpp>
 #include <gemini/sync/single_thread.hpp>
 
+#include <boost/describe/class.hpp>
+#include <boost/describe/enum.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <functional>
@@ -30,6 +33,7 @@ enum class key_by {
   model,             ///< the call's model (an endpoint's own quota)
   tenant_and_model,  ///< both
 };
+BOOST_DESCRIBE_ENUM(key_by, tenant, model, tenant_and_model)
 
 template <class InnerOptions>
 struct keyed_options {
@@ -42,6 +46,7 @@ struct keyed_options {
   /// Limiters kept at most; beyond it the least recently used idle one is dropped (it
   /// starts full when its key comes back).
   std::size_t max_keys = 100000;
+  BOOST_DESCRIBE_CLASS(keyed_options, (), (by, defaults, max_queue, max_wait, max_keys), (), ())
 };
 
 /// A limiter per key. `Inner` is any limit policy constructible from its options and

@@ -8,6 +8,8 @@
 #include <gemini/limit/concept.hpp>
 #include <gemini/sync/single_thread.hpp>
 
+#include <boost/describe/class.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -26,11 +28,15 @@ struct token_bucket_options {
   std::size_t max_queue = 1024;               ///< waiting callers beyond this: rejected
   std::chrono::milliseconds max_wait{30000};  ///< longest wait before rate_limited
 };
+BOOST_DESCRIBE_STRUCT(token_bucket_options, (),
+                      (requests_per_minute, tokens_per_minute, max_concurrency, burst, max_queue,
+                       max_wait))
 
 template <class Sync = sync::single_thread>
 class basic_token_bucket {
  public:
   using slot = gemini::slot::limit;
+  using options_type = token_bucket_options;
   using time_point = std::chrono::steady_clock::time_point;
 
   explicit basic_token_bucket(token_bucket_options o = {}) : o_(o) {

@@ -23,6 +23,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/describe/class.hpp>
 
 #include <array>
 #include <chrono>
@@ -77,6 +78,9 @@ struct options {
               << o.reconnect_backoff_max.count() << "ms}";
   }
 };
+BOOST_DESCRIBE_STRUCT(options, (),
+                      (host, port, username, password, database, connect_timeout, command_timeout,
+                       reconnect_backoff_initial, reconnect_backoff_max))
 
 /// Counters a test or a metrics exporter can read (monotonic).
 struct connection_stats {

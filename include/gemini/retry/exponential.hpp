@@ -7,6 +7,9 @@
 #include <gemini/slots.hpp>
 #include <gemini/sync/single_thread.hpp>
 
+#include <boost/describe/class.hpp>
+#include <boost/describe/enum.hpp>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -38,6 +41,7 @@ enum class jitter {
   full,          ///< delay = U(0, min(cap, initial * multiplier^n))          (AWS "full")
   decorrelated,  ///< delay = min(cap, U(initial, previous * 3))               (AWS "decorrelated")
 };
+BOOST_DESCRIBE_ENUM(jitter, none, full, decorrelated)
 
 struct exponential_options {
   int max_attempts = 5;  ///< attempts in all, the first included (1 = never retry)
@@ -54,6 +58,9 @@ struct exponential_options {
   std::uint64_t seed = 0x9e3779b97f4a7c15ULL;
   std::function<action(const gemini::error&)> classify;  ///< empty: retry::classify
 };
+BOOST_DESCRIBE_STRUCT(exponential_options, (),
+                      (max_attempts, initial, multiplier, max_delay, max_total_delay, jitter,
+                       budget_ratio, budget_min_per_second, budget_window, seed))
 
 /// Stateless apart from the budget and the random generator; per-call state lives in the
 /// host's retry_state. With Sync = sync::multi_thread one object serves several threads.
@@ -61,6 +68,7 @@ template <class Sync = sync::single_thread>
 class basic_exponential {
  public:
   using slot = gemini::slot::retry;
+  using options_type = exponential_options;
   using time_point = std::chrono::steady_clock::time_point;
 
   explicit basic_exponential(exponential_options o = {}) : o_(std::move(o)), rng_(o_.seed) {}

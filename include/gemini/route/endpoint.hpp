@@ -6,6 +6,9 @@
 #include <gemini/limit/token_bucket.hpp>
 #include <gemini/wire/types.hpp>
 
+#include <boost/describe/class.hpp>
+#include <boost/describe/enum.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -19,6 +22,7 @@ enum class provider {
   gemini,  ///< the native REST API: models/{model}:generateContent
   openai,  ///< OpenAI-compatible chat completions: {base}/chat/completions
 };
+BOOST_DESCRIBE_ENUM(provider, gemini, openai)
 
 inline const char* to_string(provider p) noexcept {
   return p == provider::gemini ? "gemini" : "openai";
@@ -30,6 +34,7 @@ struct price {
   double output = 0;
   double cached_input = 0;
 };
+BOOST_DESCRIBE_STRUCT(price, (), (input, output, cached_input))
 
 struct capabilities {
   bool multimodal = true;                   ///< accepts inline / file data parts
@@ -37,6 +42,7 @@ struct capabilities {
   bool code = true;                         ///< code execution tool
   std::int64_t context_window = 1'048'576;  ///< input tokens
 };
+BOOST_DESCRIBE_STRUCT(capabilities, (), (multimodal, tools, code, context_window))
 
 struct endpoint {
   std::string name;  ///< for errors, logs and metrics, e.g. "flash-eu"
@@ -50,6 +56,8 @@ struct endpoint {
   /// This endpoint's own rate limits (unset: none); a saturated endpoint is skipped.
   std::optional<limit::token_bucket_options> limits;
 };
+BOOST_DESCRIBE_STRUCT(endpoint, (),
+                      (name, provider, base_url, model, key, price, caps, weight, limits))
 
 /// What the router needs to know about a request to filter endpoints.
 struct request_traits {

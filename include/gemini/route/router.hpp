@@ -25,6 +25,8 @@
 #include <gemini/route/endpoint.hpp>
 #include <gemini/slots.hpp>
 
+#include <boost/describe/class.hpp>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -205,6 +207,10 @@ struct router_options {
   /// reached the caller, another endpoint is asked to continue from the partial answer
   /// (sent as the model's turn) and only the continuation is delivered.
   bool resume_streams = false;
+  BOOST_DESCRIBE_CLASS(router_options, (),
+                       (endpoints, seed, latency_decay, fallback_on_block, hedge_after,
+                        hedge_at_p95, hedge_min_samples, resume_streams),
+                       (), ())
 };
 
 template <strategy Strategy, class Breaker = breaker::consecutive_failures>

@@ -26,6 +26,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/describe/class.hpp>
 #include <boost/intrusive/list.hpp>
 
 #include <openssl/ssl.h>
@@ -59,6 +60,7 @@ struct tls_options {
   std::string ca_pem;       ///< extra CA certificate(s) given as PEM text
   bool use_system_store = true;
 };
+BOOST_DESCRIBE_STRUCT(tls_options, (), (verify_peer, ca_file, ca_pem, use_system_store))
 
 /// Connection pool settings (per origin).
 struct pool_options {
@@ -72,6 +74,9 @@ struct pool_options {
   /// Limit of a streamed non-2xx body (the error body the caller reads), same failure.
   std::size_t max_error_body_bytes = 1u << 20;
 };
+BOOST_DESCRIBE_STRUCT(pool_options, (),
+                      (max_connections_per_origin, idle_timeout, connect_timeout,
+                       max_response_bytes, max_stream_bytes, max_error_body_bytes))
 
 struct https_options {
   tls_options tls;
@@ -80,6 +85,7 @@ struct https_options {
   std::optional<proxy_settings> proxy;
   std::string user_agent = "gemini-cxx/0.1";
 };
+BOOST_DESCRIBE_STRUCT(https_options, (), (tls, pool, proxy, user_agent))
 
 /// Counters a test or a metrics exporter can read.
 struct transport_stats {
@@ -392,6 +398,7 @@ class response_stream {
 class https_transport {
  public:
   using slot = gemini::slot::transport;
+  using options_type = https_options;
   using executor_type = asio::any_io_executor;
   using stream_type = response_stream;
 

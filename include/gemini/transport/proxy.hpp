@@ -3,6 +3,8 @@
 
 #include <gemini/transport/http.hpp>
 
+#include <boost/describe/class.hpp>
+
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -149,6 +151,7 @@ struct proxy_settings {
     return p;
   }
 };
+BOOST_DESCRIBE_STRUCT(proxy_settings, (), (https_proxy, http_proxy, no_proxy, authorization))
 
 }  // namespace transport
 }  // namespace v1

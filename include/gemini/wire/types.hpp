@@ -796,5 +796,26 @@ struct list_models_response {
 };
 
 }  // namespace wire
+
+// Short names for the wire types user code spells most (gemini::generate_request, ...).
+using generate_request = wire::generate_content_request;
+using generate_response = wire::generate_content_response;
+using content = wire::content;
+using part = wire::part;
+using generation_config = wire::generation_config;
+using thinking_config = wire::thinking_config;
+using safety_setting = wire::safety_setting;
+using tool = wire::tool;
+using usage_metadata = wire::usage_metadata;
+using candidate = wire::candidate;
+using count_tokens_request = wire::count_tokens_request;
+using count_tokens_response = wire::count_tokens_response;
+using embed_request = wire::embed_content_request;
+using embed_response = wire::embed_content_response;
+using batch_embed_request = wire::batch_embed_contents_request;
+using batch_embed_response = wire::batch_embed_contents_response;
+using model_info = wire::model_info;
+using list_models_response = wire::list_models_response;
+
 }  // namespace v1
 }  // namespace gemini
