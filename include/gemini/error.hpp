@@ -373,7 +373,7 @@ auto transform(Self&& self, F&& f) {
   if (!self.has_value()) return result<U>(std::forward<Self>(self).error());
   if constexpr (std::is_void_v<U>) {
     invoke_on_value(std::forward<Self>(self), std::forward<F>(f));
-    return result<void>();
+    return result<U>();
   } else {
     return result<U>(invoke_on_value(std::forward<Self>(self), std::forward<F>(f)));
   }

@@ -18,6 +18,7 @@
 #include <gemini/client.hpp>
 #include <gemini/client_config.hpp>
 #include <gemini/config.hpp>
+#include <gemini/config_json.hpp>
 #include <gemini/error.hpp>
 #include <gemini/limit/keyed.hpp>
 #include <gemini/limit/token_bucket.hpp>

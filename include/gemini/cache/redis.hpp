@@ -160,9 +160,6 @@ class redis_cache {
 
 using redis = redis_cache;
 
-/// L1 (a synchronous cache, usually memory) in front of L2 (usually redis): hits in L1
-/// cost no round trip; L2 hits are copied into L1 for no longer than they stay fresh;
-/// stores go to both. The behaviour (TTL, coalescing, stale window) is L1's.
 /// tiered's options: one value per level.
 template <class L1Options, class L2Options>
 struct tiered_options {
@@ -171,6 +168,9 @@ struct tiered_options {
   BOOST_DESCRIBE_CLASS(tiered_options, (), (l1, l2), (), ())
 };
 
+/// L1 (a synchronous cache, usually memory) in front of L2 (usually redis): hits in L1
+/// cost no round trip; L2 hits are copied into L1 for no longer than they stay fresh;
+/// stores go to both. The behaviour (TTL, coalescing, stale window) is L1's.
 template <class L1, class L2>
 class tiered {
   static_assert(sync_backend<L1>, "gemini: tiered<L1, L2> needs a synchronous L1 (memory)");

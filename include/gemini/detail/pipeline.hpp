@@ -13,6 +13,7 @@
 #include <gemini/breaker/concept.hpp>
 #include <gemini/cache/concept.hpp>
 #include <gemini/client_config.hpp>
+#include <gemini/clock/concept.hpp>
 #include <gemini/config.hpp>
 #include <gemini/detail/attempt.hpp>
 #include <gemini/detail/flight_table.hpp>
@@ -26,6 +27,7 @@
 #include <gemini/route/concept.hpp>
 #include <gemini/route/detail/hedge.hpp>
 #include <gemini/route/detail/routed_call.hpp>
+#include <gemini/sync/concept.hpp>
 #include <gemini/transport/concept.hpp>
 #include <gemini/transport/http.hpp>
 #include <gemini/wire/error_body.hpp>
@@ -154,8 +156,15 @@ class pipeline {
                 "gemini::slot::observe;`");
   static_assert(declares_slot<Clock, slot::clock>,
                 "gemini: the `clock` slot type must declare `using slot = gemini::slot::clock;`");
+  static_assert(clock::clock_policy<Clock>,
+                "gemini: the `clock` slot needs time_point and duration of "
+                "std::chrono::steady_clock and now() const -> time_point (see docs/clock.md)");
   static_assert(declares_slot<typename S::sync, slot::sync>,
                 "gemini: the `sync` slot type must declare `using slot = gemini::slot::sync;`");
+  static_assert(sync::sync_policy<typename S::sync>,
+                "gemini: the `sync` slot needs `static constexpr bool thread_safe` and a "
+                "default-constructible `mutex` with lock(), unlock() and try_lock() (see "
+                "docs/sync.md)");
 
   template <class>
   friend class attempt_permit;
