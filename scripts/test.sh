@@ -20,5 +20,5 @@ if [ "${SANITIZE:-1}" != 0 ]; then
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1} \
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     ctest --test-dir "${SAN_BUILD_DIR:-build-asan}" --output-on-failure -j "${JOBS:-$(nproc)}" \
-    --timeout 600 -E "^(consume|compile_fail|compile_fail_clang):"
+    --timeout 600 -E "^(consume|compile_fail|compile_fail_clang|header):"
 fi

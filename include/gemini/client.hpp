@@ -273,13 +273,21 @@ class client_impl : private pipeline<S> {
 
 }  // namespace detail
 
+namespace detail {
+/// The slot types of a bundle (two bundles with the same choices give the same slot_set).
+template <class Policies>
+using slots_of =
+    slot_set<typename Policies::transport, typename Policies::cache, typename Policies::limit,
+             typename Policies::breaker, typename Policies::retry, typename Policies::route,
+             typename Policies::budget, typename Policies::guard, typename Policies::observe,
+             typename Policies::clock, typename Policies::sync>;
+}  // namespace detail
+
 /// The client type for a policy bundle. Bundles with the same choices share one type.
+/// Explicit instantiation (every non-template member compiled in one TU):
+/// `template class gemini::detail::client_impl<gemini::detail::slots_of<P>>;`
 template <class Policies = policies::defaults>
-using basic_client = detail::client_impl<detail::slot_set<
-    typename Policies::transport, typename Policies::cache, typename Policies::limit,
-    typename Policies::breaker, typename Policies::retry, typename Policies::route,
-    typename Policies::budget, typename Policies::guard, typename Policies::observe,
-    typename Policies::clock, typename Policies::sync>>;
+using basic_client = detail::client_impl<detail::slots_of<Policies>>;
 
 /// The default client: HTTPS transport, every other slot a no-op.
 using client = basic_client<>;

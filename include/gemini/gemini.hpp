@@ -3,17 +3,13 @@
 // Not included: Redis (gemini/cache/redis.hpp, target gemini::redis, needs hiredis) and the
 // test tools (gemini/testing/).
 //
-//   struct production : gemini::policies::defaults {
-//     using cache = gemini::cache::memory<>;
-//     using limit = gemini::limit::token_bucket;
-//     using breaker = gemini::breaker::consecutive_failures;
-//     using retry = gemini::retry::exponential;
-//     using route = gemini::route::router<gemini::route::ordered_fallback>;
-//   };
+//   gemini::basic_client<gemini::policies::production> c(ex, cfg);   // gemini/bundles.hpp
+//   struct mine : gemini::policies::defaults { using cache = gemini::cache::memory<>; };
 #pragma once
 
 #include <gemini/breaker/consecutive_failures.hpp>
 #include <gemini/breaker/sliding_window.hpp>
+#include <gemini/bundles.hpp>
 #include <gemini/cache/memory.hpp>
 #include <gemini/client.hpp>
 #include <gemini/client_config.hpp>

@@ -3,6 +3,7 @@
 // (-DGEMINI_CASE_<name>) and checks the diagnostic contains the text after `expect <name>:`.
 // Case `ok` must compile: it proves the harness can tell the difference.
 //
+// clang-format off
 // expect ok:
 // expect transport_shape: the `transport` slot needs `using slot = gemini::slot::transport;`
 // expect cache_no_slot: the `cache` slot type must declare `using slot = gemini::slot::cache;`
@@ -12,13 +13,13 @@
 // expect breaker_shape: the `breaker` slot needs allow(now) -> bool
 // expect retry_shape: the `retry` slot needs on_request(now)
 // expect route_shape: the `route` slot needs size(), at(i) -> const endpoint&
-// expect budget_shape: the `budget` slot needs
+// expect budget_shape: the `budget` slot needs `using reservation = ...;`
 // expect guard_shape: the `guard` slot needs `using state = ...;`
-// expect observe_shape: the `observe` slot needs
-// expect observe_no_slot: the `observe` slot type must declare `using slot =
-// gemini::slot::observe;` expect clock_system_clock: the `clock` slot needs time_point and duration
-// of std::chrono::steady_clock expect sync_no_mutex: the `sync` slot needs `static constexpr bool
-// thread_safe`
+// expect observe_shape: the `observe` slot needs record(const observe::event&)
+// expect observe_no_slot: the `observe` slot type must declare `using slot = gemini::slot::observe;`
+// expect clock_system_clock: the `clock` slot needs time_point and duration of std::chrono::steady_clock
+// expect sync_no_mutex: the `sync` slot needs `static constexpr bool thread_safe`
+// clang-format on
 #include <gemini/client.hpp>
 #include <gemini/transport/scripted.hpp>
 

@@ -117,7 +117,7 @@ class pipeline {
   static_assert(transport::transport_policy<Transport>,
                 "gemini: the `transport` slot needs `using slot = gemini::slot::transport;`, "
                 "request(http_request, attempt_limits) and open(...) returning awaitables "
-                "(see docs/client.md#transport)");
+                "(see docs/client.md#the-transport-slot)");
   static_assert(declares_slot<Cache, slot::cache>,
                 "gemini: the `cache` slot type must declare `using slot = gemini::slot::cache;`");
   static_assert(none_policy<Cache> || cache::cache_policy<Cache>,

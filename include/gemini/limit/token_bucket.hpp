@@ -40,7 +40,7 @@ class basic_token_bucket {
   using time_point = std::chrono::steady_clock::time_point;
 
   explicit basic_token_bucket(token_bucket_options o = {}) : o_(o) {
-    requests_ = capacity(o_.requests_per_minute);
+    requests_ = request_capacity();
     tokens_ = capacity(o_.tokens_per_minute);
   }
   /// A copy has the same options and a fresh (full) state.
@@ -51,7 +51,7 @@ class basic_token_bucket {
   void reconfigure(token_bucket_options o) {
     std::lock_guard lock(mutex_);
     o_ = o;
-    requests_ = capacity(o_.requests_per_minute);
+    requests_ = request_capacity();
     tokens_ = capacity(o_.tokens_per_minute);
   }
 
@@ -117,6 +117,11 @@ class basic_token_bucket {
 
  private:
   double capacity(double per_minute) const { return per_minute * o_.burst; }
+  /// At least one whole request: a smaller bucket (requests_per_minute * burst < 1) could
+  /// never admit one, although each refusal promises a time to ask again.
+  double request_capacity() const {
+    return std::max(capacity(o_.requests_per_minute), o_.requests_per_minute > 0 ? 1.0 : 0.0);
+  }
 
   /// A request larger than the whole bucket could never pass: clamp it to the capacity.
   double wanted_tokens(const cost& c) const {
@@ -140,8 +145,7 @@ class basic_token_bucket {
     double minutes = std::chrono::duration<double, std::ratio<60>>(now - last_).count();
     last_ = now;
     if (o_.requests_per_minute > 0)
-      requests_ =
-          std::min(capacity(o_.requests_per_minute), requests_ + minutes * o_.requests_per_minute);
+      requests_ = std::min(request_capacity(), requests_ + minutes * o_.requests_per_minute);
     if (o_.tokens_per_minute > 0)
       tokens_ = std::min(capacity(o_.tokens_per_minute), tokens_ + minutes * o_.tokens_per_minute);
   }
