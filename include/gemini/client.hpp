@@ -169,105 +169,186 @@ class client_impl : private pipeline<S> {
   //   auto [ec, r] = co_await c.async_generate(req, asio::as_tuple(asio::use_awaitable));
   //
   // On an error T is value-initialized; the overloads with `gemini::error& detail` also
-  // store the whole error there (HTTP status, RetryInfo, quota, partial stream text). It must
-  // outlive the call. Cancellation: the token's cancellation slot (bind_cancellation_slot,
-  // an awaiting coroutine's) cancels the call, which completes with errc::cancelled. The
-  // call runs on the client's executor; the handler on its own associated executor.
-  // An exception from a chunk handler leaves the client executor's run() (docs/decisions/0010).
+  // store the whole error there (HTTP status, RetryInfo, quota, partial stream text; reset
+  // on success). It must outlive the call. Nothing starts before the operation is launched
+  // (deferred); the call then runs on the client's executor, the handler on its own
+  // associated executor. Cancellation: a terminal cancellation through the token's slot
+  // (bind_cancellation_slot, an awaiting coroutine's), emitted on the client's executor,
+  // ends the call with errc::cancelled. The client must outlive every operation. An
+  // exception from a chunk handler (other than a boost::system::system_error, which the
+  // attempt loop turns into an error value) leaves the client executor's run()
+  // (docs/decisions/0010).
 
   template <completion_token_for<wire::generate_content_response> Token>
   auto async_generate(wire::generate_content_request req, Token&& token) {
-    return start(generate(std::move(req)), nullptr, std::forward<Token>(token));
+    return async_generate(std::move(req), call_options{}, nullptr, std::forward<Token>(token));
   }
   template <completion_token_for<wire::generate_content_response> Token>
   auto async_generate(wire::generate_content_request req, call_options o, Token&& token) {
-    return start(generate(std::move(req), std::move(o)), nullptr, std::forward<Token>(token));
+    return async_generate(std::move(req), std::move(o), nullptr, std::forward<Token>(token));
   }
   template <completion_token_for<wire::generate_content_response> Token>
   auto async_generate(wire::generate_content_request req, call_options o, gemini::error& detail,
                       Token&& token) {
-    return start(generate(std::move(req), std::move(o)), &detail, std::forward<Token>(token));
+    return async_generate(std::move(req), std::move(o), &detail, std::forward<Token>(token));
   }
-
-  template <chunk_handler OnChunk, completion_token_for<wire::generate_content_response> Token>
-  auto async_stream(wire::generate_content_request req, OnChunk on_chunk, Token&& token) {
-    return start(stream(std::move(req), std::move(on_chunk)), nullptr, std::forward<Token>(token));
-  }
-  template <chunk_handler OnChunk, completion_token_for<wire::generate_content_response> Token>
-  auto async_stream(wire::generate_content_request req, OnChunk on_chunk, call_options o,
-                    Token&& token) {
-    return start(stream(std::move(req), std::move(on_chunk), std::move(o)), nullptr,
-                 std::forward<Token>(token));
-  }
-  template <chunk_handler OnChunk, completion_token_for<wire::generate_content_response> Token>
-  auto async_stream(wire::generate_content_request req, OnChunk on_chunk, call_options o,
-                    gemini::error& detail, Token&& token) {
-    return start(stream(std::move(req), std::move(on_chunk), std::move(o)), &detail,
-                 std::forward<Token>(token));
-  }
-
   template <completion_token_for<wire::count_tokens_response> Token>
   auto async_count_tokens(wire::count_tokens_request req, Token&& token) {
-    return start(count_tokens(std::move(req)), nullptr, std::forward<Token>(token));
+    return async_count_tokens(std::move(req), call_options{}, nullptr, std::forward<Token>(token));
   }
   template <completion_token_for<wire::count_tokens_response> Token>
   auto async_count_tokens(wire::count_tokens_request req, call_options o, Token&& token) {
-    return start(count_tokens(std::move(req), std::move(o)), nullptr, std::forward<Token>(token));
+    return async_count_tokens(std::move(req), std::move(o), nullptr, std::forward<Token>(token));
   }
   template <completion_token_for<wire::count_tokens_response> Token>
   auto async_count_tokens(wire::count_tokens_request req, call_options o, gemini::error& detail,
                           Token&& token) {
-    return start(count_tokens(std::move(req), std::move(o)), &detail, std::forward<Token>(token));
+    return async_count_tokens(std::move(req), std::move(o), &detail, std::forward<Token>(token));
   }
-
   template <completion_token_for<wire::embed_content_response> Token>
   auto async_embed(wire::embed_content_request req, Token&& token) {
-    return start(embed(std::move(req)), nullptr, std::forward<Token>(token));
+    return async_embed(std::move(req), call_options{}, nullptr, std::forward<Token>(token));
   }
   template <completion_token_for<wire::embed_content_response> Token>
   auto async_embed(wire::embed_content_request req, call_options o, Token&& token) {
-    return start(embed(std::move(req), std::move(o)), nullptr, std::forward<Token>(token));
+    return async_embed(std::move(req), std::move(o), nullptr, std::forward<Token>(token));
   }
   template <completion_token_for<wire::embed_content_response> Token>
   auto async_embed(wire::embed_content_request req, call_options o, gemini::error& detail,
                    Token&& token) {
-    return start(embed(std::move(req), std::move(o)), &detail, std::forward<Token>(token));
+    return async_embed(std::move(req), std::move(o), &detail, std::forward<Token>(token));
   }
-
   template <completion_token_for<wire::batch_embed_contents_response> Token>
   auto async_batch_embed(wire::batch_embed_contents_request req, Token&& token) {
-    return start(batch_embed(std::move(req)), nullptr, std::forward<Token>(token));
+    return async_batch_embed(std::move(req), call_options{}, nullptr, std::forward<Token>(token));
   }
   template <completion_token_for<wire::batch_embed_contents_response> Token>
   auto async_batch_embed(wire::batch_embed_contents_request req, call_options o, Token&& token) {
-    return start(batch_embed(std::move(req), std::move(o)), nullptr, std::forward<Token>(token));
+    return async_batch_embed(std::move(req), std::move(o), nullptr, std::forward<Token>(token));
   }
   template <completion_token_for<wire::batch_embed_contents_response> Token>
   auto async_batch_embed(wire::batch_embed_contents_request req, call_options o,
                          gemini::error& detail, Token&& token) {
-    return start(batch_embed(std::move(req), std::move(o)), &detail, std::forward<Token>(token));
+    return async_batch_embed(std::move(req), std::move(o), &detail, std::forward<Token>(token));
+  }
+  template <completion_token_for<wire::model_info> Token>
+  auto async_get_model(std::string model, Token&& token) {
+    return async_get_model(std::move(model), call_options{}, nullptr, std::forward<Token>(token));
+  }
+  template <completion_token_for<wire::model_info> Token>
+  auto async_get_model(std::string model, call_options o, Token&& token) {
+    return async_get_model(std::move(model), std::move(o), nullptr, std::forward<Token>(token));
+  }
+  template <completion_token_for<wire::model_info> Token>
+  auto async_get_model(std::string model, call_options o, gemini::error& detail, Token&& token) {
+    return async_get_model(std::move(model), std::move(o), &detail, std::forward<Token>(token));
+  }
+  template <chunk_handler OnChunk, completion_token_for<wire::generate_content_response> Token>
+  auto async_stream(wire::generate_content_request req, OnChunk on_chunk, Token&& token) {
+    return async_stream(std::move(req), std::move(on_chunk), call_options{}, nullptr,
+                        std::forward<Token>(token));
+  }
+  template <chunk_handler OnChunk, completion_token_for<wire::generate_content_response> Token>
+  auto async_stream(wire::generate_content_request req, OnChunk on_chunk, call_options o,
+                    Token&& token) {
+    return async_stream(std::move(req), std::move(on_chunk), std::move(o), nullptr,
+                        std::forward<Token>(token));
+  }
+  template <chunk_handler OnChunk, completion_token_for<wire::generate_content_response> Token>
+  auto async_stream(wire::generate_content_request req, OnChunk on_chunk, call_options o,
+                    gemini::error& detail, Token&& token) {
+    return async_stream(std::move(req), std::move(on_chunk), std::move(o), &detail,
+                        std::forward<Token>(token));
   }
 
   template <completion_token_for<wire::list_models_response> Token>
   auto async_list_models(Token&& token) {
-    return start(list_models(), nullptr, std::forward<Token>(token));
+    return async_list_models(0, std::string(), call_options{}, nullptr, std::forward<Token>(token));
   }
   template <completion_token_for<wire::list_models_response> Token>
   auto async_list_models(int page_size, std::string page_token, call_options o, Token&& token) {
-    return start(list_models(page_size, std::move(page_token), std::move(o)), nullptr,
-                 std::forward<Token>(token));
+    return async_list_models(page_size, std::move(page_token), std::move(o), nullptr,
+                             std::forward<Token>(token));
   }
   template <completion_token_for<wire::list_models_response> Token>
   auto async_list_models(int page_size, std::string page_token, call_options o,
                          gemini::error& detail, Token&& token) {
-    return start(list_models(page_size, std::move(page_token), std::move(o)), &detail,
-                 std::forward<Token>(token));
+    return async_list_models(page_size, std::move(page_token), std::move(o), &detail,
+                             std::forward<Token>(token));
   }
 
  private:
-  template <class T, class Token>
-  auto start(boost::asio::awaitable<result<T>> op, gemini::error* detail, Token&& token) {
-    return detail::async_call(this->ex_, std::move(op), detail, std::forward<Token>(token));
+  // The token forms' one body each: the call is made by a function object run inside the
+  // spawned coroutine (detail/async_call.hpp), so it starts only when the operation is
+  // launched, on the client's executor. The client must outlive the operation.
+  template <class Token>
+  auto async_generate(wire::generate_content_request req, call_options o, gemini::error* out,
+                      Token&& token) {
+    return detail::async_call<wire::generate_content_response>(
+        this->ex_,
+        [this, req = std::move(req), o = std::move(o)]() mutable {
+          return generate(std::move(req), std::move(o));
+        },
+        out, std::forward<Token>(token));
+  }
+  template <class Token>
+  auto async_count_tokens(wire::count_tokens_request req, call_options o, gemini::error* out,
+                          Token&& token) {
+    return detail::async_call<wire::count_tokens_response>(
+        this->ex_,
+        [this, req = std::move(req), o = std::move(o)]() mutable {
+          return count_tokens(std::move(req), std::move(o));
+        },
+        out, std::forward<Token>(token));
+  }
+  template <class Token>
+  auto async_embed(wire::embed_content_request req, call_options o, gemini::error* out,
+                   Token&& token) {
+    return detail::async_call<wire::embed_content_response>(
+        this->ex_,
+        [this, req = std::move(req), o = std::move(o)]() mutable {
+          return embed(std::move(req), std::move(o));
+        },
+        out, std::forward<Token>(token));
+  }
+  template <class Token>
+  auto async_batch_embed(wire::batch_embed_contents_request req, call_options o, gemini::error* out,
+                         Token&& token) {
+    return detail::async_call<wire::batch_embed_contents_response>(
+        this->ex_,
+        [this, req = std::move(req), o = std::move(o)]() mutable {
+          return batch_embed(std::move(req), std::move(o));
+        },
+        out, std::forward<Token>(token));
+  }
+  template <class Token>
+  auto async_get_model(std::string model, call_options o, gemini::error* out, Token&& token) {
+    return detail::async_call<wire::model_info>(
+        this->ex_,
+        [this, model = std::move(model), o = std::move(o)]() mutable {
+          return get_model(std::move(model), std::move(o));
+        },
+        out, std::forward<Token>(token));
+  }
+  template <class OnChunk, class Token>
+  auto async_stream(wire::generate_content_request req, OnChunk on_chunk, call_options o,
+                    gemini::error* out, Token&& token) {
+    return detail::async_call<wire::generate_content_response>(
+        this->ex_,
+        [this, req = std::move(req), f = std::move(on_chunk), o = std::move(o)]() mutable {
+          return stream(std::move(req), std::move(f), std::move(o));
+        },
+        out, std::forward<Token>(token));
+  }
+  template <class Token>
+  auto async_list_models(int page_size, std::string page_token, call_options o, gemini::error* out,
+                         Token&& token) {
+    return detail::async_call<wire::list_models_response>(
+        this->ex_,
+        [this, page_size, t = std::move(page_token), o = std::move(o)]() mutable {
+          return list_models(page_size, std::move(t), std::move(o));
+        },
+        out, std::forward<Token>(token));
   }
 };
 

@@ -221,13 +221,22 @@ std::string enumerator_names() {
 }
 
 /// The whole file, or why not.
-inline result<std::string> read_text_file(const std::string& path) {
+/// At most `max_bytes` (a configuration or a key is small: /dev/zero is refused, not read
+/// until memory runs out).
+inline result<std::string> read_text_file(const std::string& path, std::size_t max_bytes) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return gemini::error(errc::bad_configuration, std::strerror(errno));
   std::string s;
   char buf[4096];
   std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) s.append(buf, n);
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
+    if (s.size() + n > max_bytes) {
+      std::fclose(f);
+      return gemini::error(errc::bad_configuration,
+                           "larger than " + std::to_string(max_bytes) + " bytes");
+    }
+    s.append(buf, n);
+  }
   bool failed = std::ferror(f) != 0;
   int err = errno;
   std::fclose(f);
@@ -616,7 +625,7 @@ inline void read_api_key(const json::value& v, api_key& out, const std::string& 
     out = api_key(value);
     return;
   }
-  auto text = read_text_file(name);
+  auto text = read_text_file(name, 64 * 1024);
   if (!text)
     return p.add(path, "cannot read the key file " + quoted(name) + ": " + text.error().message);
   std::string_view key = trim_space(*text);
@@ -867,7 +876,7 @@ result<Config> config_from_json(std::string_view text) {
 
 template <class Config>
 result<Config> config_from_file(const std::string& path) {
-  auto text = detail::config_json::read_text_file(path);
+  auto text = detail::config_json::read_text_file(path, 16u << 20);
   if (!text)
     return gemini::error(errc::bad_configuration, "cannot read the configuration file " +
                                                       detail::config_json::quoted(path) + ": " +

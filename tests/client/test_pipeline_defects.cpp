@@ -546,3 +546,70 @@ TEST_CASE("a routed endpoint's token limit is reconciled against what choose() r
   c.clock().advance(1min);
   CHECK(run(ioc, c.generate(hello())));  // refilled
 }
+
+// Defect 11: after a terminal cancellation every later co_await of the call's coroutine
+// throws (Asio's throw_if_cancelled). An async cache lookup that returns a miss although
+// the call was cancelled sent the call on to its next co_await, whose exception escaped the
+// pipeline: the awaiting coroutine got an exception, a completion token never its handler.
+namespace {
+struct lookup_ignores_cancellation {
+  using slot = gemini::slot::cache;
+  cache::behaviour b;
+  asio::any_io_executor ex;
+  int lookups = 0;
+  explicit lookup_ignores_cancellation(asio::any_io_executor e) : ex(std::move(e)) {}
+  const cache::behaviour& behaviour() const { return b; }
+  asio::awaitable<cache::lookup_result> async_lookup(const cache::key&, cache::time_point) {
+    ++lookups;
+    asio::steady_timer t(ex, 1h);
+    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));  // cancelled: a miss anyway
+    co_return cache::lookup_result{};
+  }
+  asio::awaitable<void> async_store(const cache::key&, cache::response_ptr,
+                                    std::chrono::milliseconds, cache::time_point) {
+    co_return;
+  }
+};
+struct slow_cache_bundle : policies::defaults {
+  using transport = gemini::transport::scripted_transport;
+  using cache = lookup_ignores_cancellation;
+};
+}  // namespace
+
+TEST_CASE("defect 11: cancelled while an async cache lookup runs: errc::cancelled, no exception",
+          "[pipeline][defect]") {
+  asio::io_context ioc;
+  basic_client<slow_cache_bundle> c(ioc.get_executor(), opts());
+  c.transport().push_body(ok_body);
+  asio::cancellation_signal cancel;
+
+  SECTION("co_await generate()") {
+    std::optional<result<wire::generate_content_response>> out;
+    std::exception_ptr failure;
+    asio::co_spawn(
+        ioc, store(c.generate(hello()), &out),
+        asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e) { failure = e; }));
+    ioc.poll();
+    REQUIRE(c.cache().lookups == 1);
+    cancel.emit(asio::cancellation_type::terminal);
+    ioc.run();
+    CHECK_FALSE(failure);
+    REQUIRE(out);
+    REQUIRE_FALSE(*out);
+    CHECK(out->error().code == errc::cancelled);
+  }
+  SECTION("async_generate with a bound callback") {
+    std::optional<boost::system::error_code> got;
+    c.async_generate(
+        hello(), asio::bind_cancellation_slot(cancel.slot(),
+                                              [&](boost::system::error_code ec,
+                                                  wire::generate_content_response) { got = ec; }));
+    ioc.poll();
+    REQUIRE(c.cache().lookups == 1);
+    cancel.emit(asio::cancellation_type::terminal);
+    CHECK_NOTHROW(ioc.run());
+    REQUIRE(got);
+    CHECK(*got == errc::cancelled);
+  }
+  CHECK(c.transport().calls() == 0);
+}

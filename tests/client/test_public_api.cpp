@@ -15,6 +15,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <functional>
 #include <future>
 #include <optional>
 #include <string>
@@ -125,6 +126,14 @@ TEST_CASE("completion tokens: callback, use_future, use_awaitable, as_tuple, def
   SECTION("use_future, the io_context on another thread") {
     auto work = asio::make_work_guard(ioc);
     std::thread t([&] { ioc.run(); });
+    struct joiner {  // a failed check throws: the thread is joined on every path
+      decltype(work)& w;
+      std::thread& t;
+      ~joiner() {
+        w.reset();
+        if (t.joinable()) t.join();
+      }
+    } join{work, t};
     gemini::count_tokens_request q;
     q.contents.push_back(gemini::content::user("four words of text"));
     std::future<gemini::count_tokens_response> f = c.async_count_tokens(q, asio::use_future);
@@ -172,7 +181,7 @@ TEST_CASE("completion tokens: callback, use_future, use_awaitable, as_tuple, def
   }
   SECTION("deferred starts nothing until it is invoked") {
     auto op = c.async_list_models(asio::deferred);
-    ioc.poll();
+    CHECK(ioc.poll() == 0);  // a started call would have queued its first step
     CHECK(emu.requests() == 0);
     std::optional<std::size_t> models;
     std::move(op)([&](gemini::error_code ec, gemini::list_models_response r) {
@@ -223,6 +232,7 @@ TEST_CASE("completion tokens: callback, use_future, use_awaitable, as_tuple, def
     REQUIRE(got);
     CHECK(*got);
     CHECK(detail.code == *got);
+    CHECK_FALSE(streamed.empty());
     CHECK(detail.partial_text == streamed);
   }
 }
@@ -232,8 +242,17 @@ TEST_CASE("completion tokens: cancellation through the token's slot", "[client][
   asio::io_context ioc;
   gemini::client c(ioc.get_executor(), options_for(emu));
   asio::cancellation_signal cancel;
-  asio::steady_timer timer(ioc, std::chrono::milliseconds(50));
-  timer.async_wait([&](gemini::error_code) { cancel.emit(asio::cancellation_type::terminal); });
+  // Emitted once the emulator has read the request (its stall fault taken), on ioc.
+  asio::steady_timer timer(ioc);
+  std::function<void()> cancel_when_read = [&] {
+    timer.expires_after(std::chrono::milliseconds(2));
+    timer.async_wait([&](gemini::error_code ec) {
+      if (ec) return;
+      if (emu.requests() == 0) return cancel_when_read();
+      cancel.emit(asio::cancellation_type::terminal);
+    });
+  };
+  cancel_when_read();
 
   SECTION("a bound callback") {
     emu.push_fault(fault_kind::stall_first_byte);
@@ -274,14 +293,17 @@ TEST_CASE("completion tokens: cancellation through the token's slot", "[client][
     REQUIRE(got);
     CHECK(*got == errc::cancelled);
   }
-  // The connection of the cancelled call was closed, not kept: a new call works.
+  // The connection of the cancelled call was closed, not kept: a new call works, on a new
+  // connection.
   timer.cancel();
+  REQUIRE(emu.pending_faults() == 0);
   std::optional<bool> ok;
   c.async_generate(ask("after"),
                    [&](gemini::error_code ec, gemini::generate_response) { ok = !ec; });
   ioc.restart();
   ioc.run();
   CHECK(ok == true);
+  CHECK(emu.connections() == 2);
 }
 
 TEST_CASE("the handler runs on its own associated executor", "[client][public][token]") {

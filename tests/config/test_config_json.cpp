@@ -615,3 +615,15 @@ TEST_CASE("config_json: config_from_file", "[config][unit]") {
         "cannot read the configuration file \"/nonexistent/gemini.json\": No such file or "
         "directory");
 }
+
+TEST_CASE("config: a key file or a configuration file that never ends is refused", "[config]") {
+  using cfg_t = config;
+  auto r = gemini::config_from_json<cfg_t>(R"({"client": {"key": {"file": "/dev/zero"}}})");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == gemini::errc::bad_configuration);
+  CHECK(r.error().message.find("client.key") != std::string::npos);
+  CHECK(r.error().message.find("larger than") != std::string::npos);
+  auto f = gemini::config_from_file<cfg_t>("/dev/zero");
+  REQUIRE_FALSE(f);
+  CHECK(f.error().message.find("larger than") != std::string::npos);
+}

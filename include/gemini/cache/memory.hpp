@@ -89,7 +89,7 @@ class basic_memory {
       return {n.value, false, std::chrono::ceil<std::chrono::milliseconds>(n.expires - now)};
     }
     ++s.stats.misses;
-    if (now < n.expires + opts_.stale_if_error) {
+    if (now < gemini::detail::saturating_add(n.expires, opts_.stale_if_error)) {
       ++s.stats.stale_found;
       return {n.value, true, {}};
     }
@@ -109,7 +109,7 @@ class basic_memory {
     }
     ++s.stats.stores;
     if (auto it = s.index.find(k); it != s.index.end()) s.drop(it->second);
-    s.lru.push_front(node{k, std::move(v), bytes, now + ttl});
+    s.lru.push_front(node{k, std::move(v), bytes, gemini::detail::saturating_add(now, ttl)});
     s.index.emplace(k, s.lru.begin());
     s.bytes += bytes;
     while (s.bytes > s.budget) {

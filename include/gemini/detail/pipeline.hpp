@@ -191,15 +191,16 @@ class pipeline {
       : ex_(ex),
         opts_(std::move(opts)),
         transport_(ex, topts),
-        cache_(make_policy<Cache>(ex, no_options{})),
-        limit_(make_policy<Limit>(ex, no_options{})),
-        breaker_(make_policy<Breaker>(ex, no_options{})),
-        retry_(make_policy<Retry>(ex, no_options{})),
-        route_(make_policy<Route>(ex, no_options{})) {
+        cache_(make_policy<Cache>(ex, no_options{})) {
     configure();
   }
 
-  /// Every policy built from its options in `c` (prvalues: non-movable policies work).
+  /// Every policy built from its options in `c`. The cache, limit, breaker, retry and route
+  /// policies are initialized from a prvalue, which for a [[no_unique_address]] member
+  /// (potentially overlapping) the compiler may not elide: they must be move-constructible
+  /// (every shipped one is). The guard, budget and observe policies are built in place.
+  /// A non-movable policy of the first kind can be default-constructed instead (the
+  /// client_options constructor) and configured through its accessor.
   pipeline(executor_type ex, client_config<S> c)
       : ex_(ex),
         opts_(std::move(c.client)),

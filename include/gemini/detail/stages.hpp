@@ -23,11 +23,30 @@
 #include <gemini/wire/types.hpp>
 
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 namespace gemini {
 inline namespace v1 {
 namespace detail {
+
+/// A stage's policy, built in place by `b.make()`. A non-empty policy is a plain member
+/// (not potentially overlapping, so the prvalue is not moved: non-movable policies work);
+/// an empty one is [[no_unique_address]] and costs no space (it must then be movable).
+template <class P, bool Empty = std::is_empty_v<P>>
+struct stage_policy {
+  stage_policy() = default;
+  template <class F>
+  explicit stage_policy(built_by<F> b) : p(b.make()) {}
+  P p;
+};
+template <class P>
+struct stage_policy<P, true> {
+  stage_policy() = default;
+  template <class F>
+  explicit stage_policy(built_by<F> b) : p(b.make()) {}
+  [[no_unique_address]] P p;
+};
 
 // ---- guard ----------------------------------------------------------------------------
 
@@ -41,38 +60,38 @@ class guard_stage {
 
  public:
   guard_stage() = default;
-  /// The policy built in place by `b` (detail/built_by.hpp): no move of it.
+  /// The policy built in place by `b.make()` (a prvalue: no move, non-movable policies work).
   template <class F>
-  explicit guard_stage(built_by<F> b) : g_(std::move(b)) {}
+  explicit guard_stage(built_by<F> b) : h_(std::move(b)) {}
   static constexpr bool active = true;
   struct call {
     typename Guard::state state{};
   };
-  Guard& policy() noexcept { return g_; }
+  Guard& policy() noexcept { return h_.p; }
   std::optional<gemini::error> before(call& c, wire::generate_content_request& req,
                                       const guard::call_info& info) {
-    auto e = g_.inspect(req, c.state, info);
+    auto e = h_.p.inspect(req, c.state, info);
     if (e && e->code == errc::success) e->code = errc::rejected_by_guard;
     return e;
   }
   void after(call& c, wire::generate_content_response& r, const guard::call_info& info) {
-    g_.filter(r, c.state, info);
+    h_.p.filter(r, c.state, info);
   }
   void chunk(call& c, wire::generate_content_response& r, const guard::call_info& info) {
-    g_.filter_chunk(r, c.state, info);
+    h_.p.filter_chunk(r, c.state, info);
   }
 
  private:
-  [[no_unique_address]] Guard g_;
+  [[no_unique_address]] stage_policy<Guard> h_;
 };
 
 template <none_policy Guard>
 class guard_stage<Guard> {
  public:
   guard_stage() = default;
-  /// The policy built in place by `b` (detail/built_by.hpp): no move of it.
+  /// The policy built in place by `b.make()` (a prvalue: no move, non-movable policies work).
   template <class F>
-  explicit guard_stage(built_by<F> b) : g_(std::move(b)) {}
+  explicit guard_stage(built_by<F> b) : g_(b.make()) {}
   static constexpr bool active = false;
   struct call {};
   Guard& policy() noexcept { return g_; }
@@ -98,9 +117,9 @@ class budget_stage {
 
  public:
   budget_stage() = default;
-  /// The policy built in place by `b` (detail/built_by.hpp): no move of it.
+  /// The policy built in place by `b.make()` (a prvalue: no move, non-movable policies work).
   template <class F>
-  explicit budget_stage(built_by<F> b) : b_(std::move(b)) {}
+  explicit budget_stage(built_by<F> b) : h_(std::move(b)) {}
   static constexpr bool active = true;
   /// One call's reservation: released by the destructor unless settled.
   class call {
@@ -118,15 +137,15 @@ class budget_stage {
     Clock* c_ = nullptr;
     std::optional<typename Budget::reservation> r_;
   };
-  Budget& policy() noexcept { return b_; }
+  Budget& policy() noexcept { return h_.p; }
   std::optional<gemini::error> before(call& c, Clock& clock, const budget::request& q) {
-    auto r = b_.reserve(q, clock.now());
+    auto r = h_.p.reserve(q, clock.now());
     if (!r) {
       auto e = std::move(r).error();
       if (e.code == errc::success) e.code = errc::budget_exceeded;
       return e;
     }
-    c.b_ = &b_;
+    c.b_ = &h_.p;
     c.c_ = &clock;
     c.r_.emplace(std::move(*r));
     return std::nullopt;
@@ -135,20 +154,20 @@ class budget_stage {
     if (!c.r_) return;
     auto r = std::move(*c.r_);
     c.r_.reset();
-    b_.settle(r, a, c.c_->now());
+    h_.p.settle(r, a, c.c_->now());
   }
 
  private:
-  [[no_unique_address]] Budget b_;
+  [[no_unique_address]] stage_policy<Budget> h_;
 };
 
 template <none_policy Budget, class Clock>
 class budget_stage<Budget, Clock> {
  public:
   budget_stage() = default;
-  /// The policy built in place by `b` (detail/built_by.hpp): no move of it.
+  /// The policy built in place by `b.make()` (a prvalue: no move, non-movable policies work).
   template <class F>
-  explicit budget_stage(built_by<F> b) : b_(std::move(b)) {}
+  explicit budget_stage(built_by<F> b) : b_(b.make()) {}
   static constexpr bool active = false;
   struct call {};
   Budget& policy() noexcept { return b_; }
@@ -171,29 +190,29 @@ class observe_stage {
 
  public:
   observe_stage() = default;
-  /// The policy built in place by `b` (detail/built_by.hpp): no move of it.
+  /// The policy built in place by `b.make()` (a prvalue: no move, non-movable policies work).
   template <class F>
-  explicit observe_stage(built_by<F> b) : o_(std::move(b)) {}
+  explicit observe_stage(built_by<F> b) : h_(std::move(b)) {}
   static constexpr bool active = true;
-  Observe& policy() noexcept { return o_; }
+  Observe& policy() noexcept { return h_.p; }
   /// `make()` builds the event only when an observer is there to see it.
   template <class Make>
   void record(Make&& make) {
     const observe::event e = make();
-    o_.record(e);
+    h_.p.record(e);
   }
 
  private:
-  [[no_unique_address]] Observe o_;
+  [[no_unique_address]] stage_policy<Observe> h_;
 };
 
 template <none_policy Observe>
 class observe_stage<Observe> {
  public:
   observe_stage() = default;
-  /// The policy built in place by `b` (detail/built_by.hpp): no move of it.
+  /// The policy built in place by `b.make()` (a prvalue: no move, non-movable policies work).
   template <class F>
-  explicit observe_stage(built_by<F> b) : o_(std::move(b)) {}
+  explicit observe_stage(built_by<F> b) : o_(b.make()) {}
   static constexpr bool active = false;
   Observe& policy() noexcept { return o_; }
   template <class Make>

@@ -77,10 +77,17 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::gen
   auto body = prepare(req, o, gi, gc, bc, cs, observe::operation::generate_content);
   if (!body) co_return std::move(body).error();
   std::optional<result<wire::generate_content_response>> r;
-  if constexpr (!none_policy<Cache>) {
-    if (o.cache != cache_mode::no_store) r.emplace(co_await through_cache(req, *body, o, *cs));
+  try {
+    // Once a terminal cancellation has landed, Asio throws at every co_await (also one that
+    // follows an async cache lookup that returned normally): a value, like every failure.
+    if constexpr (!none_policy<Cache>) {
+      if (o.cache != cache_mode::no_store) r.emplace(co_await through_cache(req, *body, o, *cs));
+    }
+    if (!r)
+      r.emplace(co_await send_generate(req, *body, o, *cs, static_cast<no_deliver*>(nullptr)));
+  } catch (const boost::system::system_error& e) {
+    r.emplace(from_exception(e));
   }
-  if (!r) r.emplace(co_await send_generate(req, *body, o, *cs, static_cast<no_deliver*>(nullptr)));
   co_return finish_call(std::move(*r), gi, gc, bc, *cs);
 }
 
@@ -209,8 +216,13 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::str
     guard_.chunk(gc, chunk, gi);
     on_chunk(std::as_const(chunk));
   };
-  auto r = co_await send_generate(req, *body, o, *cs, &deliver);
-  co_return finish_call(std::move(r), gi, gc, bc, *cs);
+  std::optional<result<wire::generate_content_response>> r;
+  try {
+    r.emplace(co_await send_generate(req, *body, o, *cs, &deliver));
+  } catch (const boost::system::system_error& e) {  // cancellation thrown at the co_await
+    r.emplace(from_exception(e));
+  }
+  co_return finish_call(std::move(*r), gi, gc, bc, *cs);
 }
 
 }  // namespace detail
