@@ -220,7 +220,7 @@ struct fixture {
   }
   ~fixture() { log_ = nullptr; }
   void reply(std::map<std::string, transport::scripted_reply> per_host) {
-    c.transport().set_responder([this, per_host](const transport::http_request& h) {
+    c.transport().set_responder([per_host](const transport::http_request& h) {
       note("transport(" + h.origin.host.substr(0, 1) + ")");
       return per_host.at(h.origin.host.substr(0, 1));
     });
