@@ -242,13 +242,14 @@ TEST_CASE("completion tokens: cancellation through the token's slot", "[client][
   asio::io_context ioc;
   gemini::client c(ioc.get_executor(), options_for(emu));
   asio::cancellation_signal cancel;
-  // Emitted once the emulator has read the request (its stall fault taken), on ioc.
+  // Emitted once the emulator has taken the stall fault (it is then stalling the request:
+  // the fault cannot be left for the next call), on ioc.
   asio::steady_timer timer(ioc);
   std::function<void()> cancel_when_read = [&] {
     timer.expires_after(std::chrono::milliseconds(2));
     timer.async_wait([&](gemini::error_code ec) {
       if (ec) return;
-      if (emu.requests() == 0) return cancel_when_read();
+      if (emu.pending_faults() != 0) return cancel_when_read();
       cancel.emit(asio::cancellation_type::terminal);
     });
   };
