@@ -374,7 +374,6 @@ class emulator_server {
         ioc_(static_cast<int>(options_.threads == 0 ? 1 : options_.threads)),
         acceptor_(asio::make_strand(ioc_)),
         work_(ioc_.get_executor()) {
-    namespace asio = asio;
     if (options_.tls) {
       certs_ = make_test_certificates(options_.tls_host);
       ssl_.emplace(asio::ssl::context::tls_server);
@@ -504,7 +503,6 @@ class emulator_server {
 
  private:
   static asio::awaitable<void> accept_loop(emulator_server* self) {
-    namespace asio = asio;
     for (;;) {
       auto [ec, sock] = co_await self->acceptor_.async_accept(asio::make_strand(self->ioc_),
                                                               asio::as_tuple(asio::use_awaitable));
