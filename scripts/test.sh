@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything (warnings are errors) and runs the whole test suite,
 # again built with clang++ 14 (CLANG=0 skips), then under AddressSanitizer +
-# UndefinedBehaviorSanitizer (SANITIZE=0 skips).
+# UndefinedBehaviorSanitizer (SANITIZE=0 skips), and the multi-threaded tests under
+# ThreadSanitizer (TSAN=0 skips).
 # Tests build unoptimized with assertions on (-O0, no debug info): about 2.7x faster to
 # compile than -O2 -g on the Beast-heavy test files. BUILD_TYPE / BUILD_DIR override;
 # SANITIZE=0 skips the sanitizer run (SAN_BUILD_DIR: its build directory).
@@ -31,4 +32,17 @@ if [ "${SANITIZE:-1}" != 0 ]; then
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     ctest --test-dir "${SAN_BUILD_DIR:-build-asan}" --output-on-failure -j "${JOBS:-$(nproc)}" \
     --timeout 600 -E "^(consume|compile_fail|compile_fail_clang|header):"
+fi
+
+if [ "${TSAN:-1}" != 0 ]; then
+  # The tests where several threads share policy objects (tests/shared), under
+  # ThreadSanitizer. Only that executable (and the emulator library it links) is built.
+  tsan="-fsanitize=thread -fno-omit-frame-pointer"
+  # g++ 12 warns that Asio's atomic_thread_fence is not instrumented (-Wtsan).
+  tsan_cxx="$tsan -Wno-tsan"
+  TARGET=test_shared BUILD_DIR=${TSAN_BUILD_DIR:-build-tsan} scripts/build.sh \
+    -DCMAKE_CXX_FLAGS_DEBUG="-O1 $tsan_cxx" -DCMAKE_EXE_LINKER_FLAGS="$tsan" \
+    -DGEMINI_BUILD_BENCHMARKS=OFF -DGEMINI_BUILD_EXAMPLES=OFF
+  TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
+    "${TSAN_BUILD_DIR:-build-tsan}/tests/shared/test_shared"
 fi

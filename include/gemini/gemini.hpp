@@ -21,6 +21,7 @@
 #include <gemini/policies.hpp>
 #include <gemini/retry/exponential.hpp>
 #include <gemini/route/router.hpp>
+#include <gemini/shared.hpp>
 #include <gemini/sync/multi_thread.hpp>
 #include <gemini/sync_client.hpp>
 #include <gemini/wire/types.hpp>
