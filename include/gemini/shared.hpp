@@ -80,12 +80,13 @@ class shared {
 
   // ---- limit slot --------------------------------------------------------------------
 
-  limit::grant try_acquire(const limit::cost& c, time_point now) requires limit::limit_policy<P> {
-    auto g = p_->try_acquire(c, now);
-    if (!g.granted && g.when == time_point::max() && recheck_.count() > 0 &&
-        now < time_point::max() - recheck_)
-      g.when = now + recheck_;  // a slot freed by another client wakes nobody here
-    return g;
+  limit::grant try_acquire(const limit::cost& c, time_point now) requires limit::limit_policy<P> &&
+      (!limit::async_limit_policy<P>) {
+    return recheck(p_->try_acquire(c, now), now);
+  }
+  boost::asio::awaitable<limit::grant> async_try_acquire(
+      const limit::cost& c, time_point now) requires limit::async_limit_policy<P> {
+    co_return recheck(co_await p_->async_try_acquire(c, now), now);
   }
   void release(const limit::cost& c, std::int64_t actual_tokens,
                time_point now) requires limit::limit_policy<P> {
@@ -130,6 +131,13 @@ class shared {
   }
 
  private:
+  limit::grant recheck(limit::grant g, time_point now) const {
+    if (!g.granted && !g.error && g.when == time_point::max() && recheck_.count() > 0 &&
+        now < time_point::max() - recheck_)
+      g.when = now + recheck_;  // a slot freed by another client wakes nobody here
+    return g;
+  }
+
   std::chrono::milliseconds recheck_;
   std::shared_ptr<P> p_;
 };

@@ -89,7 +89,13 @@ class limit_gate {
       std::chrono::nanoseconds& waited) {
     limit_ = &lim;
     if (queue_empty(cost)) {
-      if (lim.try_acquire(cost, clock.now()).granted) co_return std::nullopt;
+      limit::grant g;
+      if constexpr (limit::async_limit_policy<Limit>)  // (no coroutine frame for the others)
+        g = co_await lim.async_try_acquire(cost, clock.now());
+      else
+        g = lim.try_acquire(cost, clock.now());
+      if (g.granted) co_return std::nullopt;
+      if (g.error) co_return std::move(*g.error);
     }
     auto const lo = lim.options();
     if (waiters_.size() >= lo.max_queue)
@@ -106,8 +112,15 @@ class limit_gate {
       auto now = clock.now();
       limit::grant g{false, Clock::time_point::max()};
       if (at_head(me.it)) {
-        g = lim.try_acquire(cost, now);
+        if constexpr (limit::async_limit_policy<Limit>)
+          g = co_await lim.async_try_acquire(cost, now);
+        else
+          g = lim.try_acquire(cost, now);
         if (g.granted) break;
+        if (g.error) {
+          out = std::move(g.error);
+          break;
+        }
       }
       auto real_now = std::chrono::steady_clock::now();
       if (real_now >= give_up_at) {

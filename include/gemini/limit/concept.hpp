@@ -8,13 +8,21 @@
 // | `p.pause_until(t)`                  | a 429 said "retry after t"                       |
 // | `p.options().max_queue / max_wait`  | bounds of the host's wait queue                  |
 // | `p.same_queue(a, b)` (optional)     | false: calls a and b never wait behind each other |
+//
+// A limiter whose state is elsewhere (limit::redis) provides `p.async_try_acquire(cost, now)`
+// returning `asio::awaitable<grant>` instead of try_acquire; release and pause_until stay
+// synchronous (such a limiter sends them on without waiting).
 #pragma once
 
+#include <gemini/error.hpp>
 #include <gemini/slots.hpp>
+
+#include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <concepts>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace gemini {
@@ -33,6 +41,9 @@ struct cost {
 struct grant {
   bool granted = false;
   std::chrono::steady_clock::time_point when{};  ///< when not granted: ask again at
+  /// When not granted: the call fails now with this error instead of waiting (e.g. a
+  /// shared limiter that cannot reach its store and is configured to fail closed).
+  std::optional<gemini::error> error{};
 };
 
 // clang-format off
@@ -40,13 +51,21 @@ template <class P>
 concept limit_policy =
     declares_slot<P, gemini::slot::limit> &&
     requires(P& p, const cost& c, std::int64_t actual, std::chrono::steady_clock::time_point now) {
-      { p.try_acquire(c, now) } -> std::same_as<grant>;
+      requires requires { { p.try_acquire(c, now) } -> std::same_as<grant>; } ||
+               requires { { p.async_try_acquire(c, now) } -> std::same_as<boost::asio::awaitable<grant>>; };
       p.release(c, actual, now);
       p.pause_until(now);
       { p.options().max_queue } -> std::convertible_to<std::size_t>;
       { p.options().max_wait } -> std::convertible_to<std::chrono::milliseconds>;
     };
 // clang-format on
+
+/// A limit policy that answers through an awaitable (its state is outside the process).
+template <class P>
+concept async_limit_policy = limit_policy<P> &&
+    requires(P& p, const cost& c, std::chrono::steady_clock::time_point now) {
+  { p.async_try_acquire(c, now) } -> std::same_as<boost::asio::awaitable<grant>>;
+};
 
 }  // namespace limit
 }  // namespace v1
