@@ -14,6 +14,8 @@
 #include <gemini/breaker/sliding_window.hpp>
 #include <gemini/client.hpp>
 #include <gemini/limit/token_bucket.hpp>
+#include <gemini/shared.hpp>
+#include <gemini/sync/multi_thread.hpp>
 #include <gemini/retry/exponential.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -179,6 +181,33 @@ void BM_token_bucket(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_token_bucket);
+
+/// One token bucket shared by every benchmark thread (gemini::shared, multi_thread): the
+/// cost of an admission and its release with 1 and 4 threads (lock contention).
+void BM_shared_token_bucket(benchmark::State& state) {
+  using bucket = limit::basic_token_bucket<sync::multi_thread>;
+  static gemini::shared<bucket>* shared_bucket = nullptr;
+  if (state.thread_index() == 0) {
+    limit::token_bucket_options o;
+    o.requests_per_minute = 1'000'000'000;
+    o.tokens_per_minute = 1'000'000'000;
+    o.max_concurrency = 64;
+    shared_bucket = new gemini::shared<bucket>(std::make_shared<bucket>(o));
+  }
+  auto now = std::chrono::steady_clock::now();
+  limit::cost c{100};
+  for (auto _ : state) {
+    auto g = shared_bucket->try_acquire(c, now);
+    benchmark::DoNotOptimize(g);
+    shared_bucket->release(c, 80, now);
+    now += std::chrono::microseconds(100);
+  }
+  if (state.thread_index() == 0) {
+    delete shared_bucket;
+    shared_bucket = nullptr;
+  }
+}
+BENCHMARK(BM_shared_token_bucket)->Threads(1)->Threads(4)->UseRealTime();
 
 void BM_retry_exponential_on_request(benchmark::State& state) {
   retry::exponential r;

@@ -1,10 +1,11 @@
-// Redis: the cache-hit round trip through the client (cache::redis) and a bare GET on
-// gemini::redis::connection, beside `redis-benchmark -t get` against the same server in
-// the same run. The benchmark starts its own redis-server on a free loopback port.
+// Redis: the cache-hit round trip through the client (cache::redis), an admission through
+// limit::redis (the Lua script), and a bare GET on gemini::redis::connection, beside
+// `redis-benchmark -t get` against the same server in the same run. The benchmark starts its own redis-server on a free loopback port.
 //
 //   build/benchmarks/bm_redis --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <gemini/cache/redis.hpp>
 #include <gemini/client.hpp>
+#include <gemini/limit/redis.hpp>
 #include <gemini/redis/connection.hpp>
 
 #include "redis/redis_server.hpp"
@@ -83,6 +84,37 @@ void BM_connection_get(benchmark::State& state) {
   if (failures) state.SkipWithError("failures");
 }
 BENCHMARK(BM_connection_get)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+/// An admission through limit::redis: one EVALSHA of the acquire script (RPM, TPM and a
+/// concurrency cap checked and taken), one at a time. `settle`: the release sends the
+/// settlement of tokens and the freed slot too (not awaited, pipelined with the next).
+void limit_admission(benchmark::State& state, bool settle) {
+  asio::io_context ioc(1);
+  limit::redis_limit_options o;
+  o.server.port = server().port();
+  o.name = settle ? "bm-settle" : "bm-admit";
+  o.limits.requests_per_minute = 1e12;
+  o.limits.tokens_per_minute = 1e15;
+  if (settle) o.limits.max_concurrency = 1'000'000;
+  o.on_failure = limit::on_store_failure::fail_closed;
+  limit::redis_limiter l(ioc.get_executor(), o);
+  limit::cost c{100};
+  c.model = "gemini-2.5-flash";
+  std::size_t refused = 0;
+  auto loop = [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < calls_per_iteration; ++i) {
+      auto g = co_await l.async_try_acquire(c, std::chrono::steady_clock::now());
+      if (!g.granted) ++refused;
+      l.release(c, settle ? 80 : 100, std::chrono::steady_clock::now());
+    }
+  };
+  drive(state, ioc, loop, calls_per_iteration);
+  if (refused) state.SkipWithError("refused admissions");
+}
+void BM_limit_redis_admission(benchmark::State& state) { limit_admission(state, false); }
+void BM_limit_redis_admission_and_settle(benchmark::State& state) { limit_admission(state, true); }
+BENCHMARK(BM_limit_redis_admission)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_limit_redis_admission_and_settle)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 /// Baseline: redis-benchmark's GET, one client, no pipelining, same server, in this run.
 void BM_redis_benchmark_get(benchmark::State& state) {

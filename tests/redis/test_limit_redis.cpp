@@ -112,6 +112,7 @@ TEST_CASE("limit::redis: the concurrency cap across limiters", "[limit][redis]")
   asio::io_context ioc;
   auto o = options_on(srv);
   o.limits.max_concurrency = 2;
+  o.lease = 120s;  // renewed every 40 s: longer than the run_for below
   limit::redis_limiter a(ioc.get_executor(), o), b(ioc.get_executor(), o);
   auto c = model_cost();
   REQUIRE(ask(ioc, a, c).granted);
@@ -127,6 +128,14 @@ TEST_CASE("limit::redis: the concurrency cap across limiters", "[limit][redis]")
   CHECK(b.held() == 0);
   CHECK(ask(ioc, a, c).granted);
   CHECK(a.held() == 2);
+  // Once every slot is released, nothing is left to renew: run() returns.
+  a.release(c, 0, std::chrono::steady_clock::now());
+  a.release(c, 0, std::chrono::steady_clock::now());
+  CHECK(a.held() == 0);
+  ioc.restart();
+  ioc.run_for(30s);
+  CHECK(ioc.stopped());  // out of work, not out of time
+  CHECK(a.pending_sends() == 0);
 }
 
 TEST_CASE("limit::redis: a 429 seen by one limiter pauses the others", "[limit][redis]") {

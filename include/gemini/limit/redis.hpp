@@ -258,7 +258,9 @@ class redis_limiter {
   /// Stops renewing leases: slots still held are freed by Redis when the lease expires
   /// (or at once by the releases already sent).
   ~redis_limiter() {
-    if (s_) s_->renew_timer.cancel();
+    if (!s_) return;
+    s_->stopped = true;
+    s_->renew_timer.cancel();
   }
 
   /// max_queue and max_wait of this process's wait queue (the limits are in Redis).
@@ -270,11 +272,7 @@ class redis_limiter {
   /// Releases and pauses sent and not answered yet.
   std::size_t pending_sends() const noexcept { return s_->pending; }
   /// Concurrency slots this object holds now (granted by Redis and not yet released).
-  std::size_t held() const noexcept {
-    std::size_t n = 0;
-    for (auto& [k, e] : s_->keys) n += e.remote;
-    return n;
-  }
+  std::size_t held() const noexcept { return s_->held_total(); }
 
   /// Calls of different keys wait in different queues (as limit::keyed).
   bool same_queue(const cost& a, const cost& b) const {
@@ -360,6 +358,7 @@ class redis_limiter {
         --e.remote;
         frees_slot = true;
         if (e.remote == 0 && e.local == 0) s.keys.erase(it);
+        if (s.held_total() == 0) s.renew_timer.cancel();  // nothing left to renew
       }
     }
     const auto& l = s.o.limits;
@@ -464,7 +463,11 @@ class redis_limiter {
         self->renew_timer.expires_after(std::max(self->o.lease / 3, std::chrono::milliseconds(1)));
         auto [ec] = co_await self->renew_timer.async_wait(
             boost::asio::as_tuple(boost::asio::use_awaitable));
-        if (ec) break;  // the limiter was destroyed
+        // Cancelled: the limiter was destroyed, or the last slot was released (then nothing
+        // is left to renew, and the io_context may run out of work; unless a slot was
+        // taken again meanwhile).
+        if (ec && (self->stopped || self->held_total() == 0)) break;
+        if (ec) continue;
         // Keys are looked up again after every round trip: releases run meanwhile (and
         // the count sent is the one at sending time; the commands reach Redis in order).
         std::vector<std::string> ks;
@@ -497,7 +500,14 @@ class redis_limiter {
     redis_limit_stats stats;
     std::string acquire_sha, release_sha, renew_sha, pause_sha;
     bool renewing = false;
+    bool stopped = false;     ///< the limiter object is gone
     std::size_t pending = 0;  ///< send()s not finished
+
+    std::size_t held_total() const {
+      std::size_t n = 0;
+      for (auto& [k, e] : keys) n += e.remote;
+      return n;
+    }
   };
 
   /// Runs a script without waiting for it (release, pause); a failure is counted.
