@@ -2,6 +2,7 @@
 // for several processes sharing one limit (tests/redis/test_limit_processes.cpp runs real
 // processes).
 #include <gemini/client.hpp>
+#include <gemini/config_json.hpp>
 #include <gemini/limit/redis.hpp>
 #include <gemini/testing/emulator.hpp>
 
@@ -299,4 +300,51 @@ TEST_CASE("limit::redis in a client: a 429 with RetryInfo pauses the other clien
   REQUIRE_FALSE(rb);
   CHECK(rb.error().code == errc::rate_limited);  // b never reached the service
   CHECK(emu.requests() == 1);
+}
+
+TEST_CASE("limit::redis: limits per key (limits_for)", "[limit][redis]") {
+  redis_server srv;
+  asio::io_context ioc;
+  auto o = options_on(srv);
+  o.limits_for = [](std::string_view, std::string_view model) {
+    limit::token_bucket_options l;
+    l.requests_per_minute = model == "gemini-2.5-pro" ? 1 : 3;
+    return l;
+  };
+  limit::redis_limiter a(ioc.get_executor(), o);
+  limit::cost pro, flash;
+  pro.model = "gemini-2.5-pro";
+  flash.model = "gemini-2.5-flash";
+  CHECK(ask(ioc, a, pro).granted);
+  CHECK_FALSE(ask(ioc, a, pro).granted);
+  CHECK(ask(ioc, a, flash).granted);
+  CHECK(ask(ioc, a, flash).granted);
+  CHECK(ask(ioc, a, flash).granted);
+  CHECK_FALSE(ask(ioc, a, flash).granted);
+}
+
+TEST_CASE("limit::redis read from a JSON configuration", "[limit][redis][config]") {
+  auto r = gemini::config_from_json<basic_config<redis_limited>>(R"({
+    "limit": {
+      "limits": {"requests_per_minute": 600, "tokens_per_minute": 60000, "max_concurrency": 8},
+      "by": "tenant_and_model",
+      "server": {"host": "127.0.0.1", "port": 6380, "command_timeout": "100ms"},
+      "name": "project-a",
+      "on_failure": "fail_closed",
+      "fallback": {"requests_per_minute": 150},
+      "lease": "20s"
+    }
+  })");
+  REQUIRE(r);
+  CHECK(r->limit.limits.requests_per_minute == 600);
+  CHECK(r->limit.by == limit::key_by::tenant_and_model);
+  CHECK(r->limit.server.port == 6380);
+  CHECK(r->limit.server.command_timeout == 100ms);
+  CHECK(r->limit.on_failure == limit::on_store_failure::fail_closed);
+  CHECK(r->limit.fallback.requests_per_minute == 150);
+  CHECK(r->limit.lease == 20s);
+  auto bad = gemini::config_from_json<basic_config<redis_limited>>(
+      R"({"limit": {"on_failure": "fail_sideways"}})");
+  REQUIRE_FALSE(bad);
+  CHECK_THAT(bad.error().message, Catch::Contains("limit.on_failure"));
 }

@@ -49,6 +49,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <random>
 #include <span>
@@ -74,6 +75,10 @@ struct redis_limit_options {
   /// max_wait bound this process's own wait queue.
   token_bucket_options limits;
   key_by by = key_by::model;  ///< one set of limits per model (the service's quotas)
+  /// The limits of one key (tenant, model) when they differ (e.g. per model quotas);
+  /// empty: `limits` for every key. Asked on every admission and release: keep it cheap
+  /// and give every process the same answers. max_queue / max_wait come from `limits`.
+  std::function<token_bucket_options(std::string_view tenant, std::string_view model)> limits_for;
   /// The server. An admission should not wait long for it: short timeouts by default.
   gemini::redis::options server = [] {
     gemini::redis::options o;
@@ -290,9 +295,9 @@ class redis_limiter {
     auto& o = s->o;
     const std::string k = s->key_of(c);
     const std::string base = s->base(k);
-    const auto& l = o.limits;
+    const token_bucket_options l = s->limits_of(c);
     const std::int64_t tokens =
-        l.tokens_per_minute > 0 ? std::clamp<std::int64_t>(c.tokens, 0, s->tpm_capacity()) : 0;
+        l.tokens_per_minute > 0 ? std::clamp<std::int64_t>(c.tokens, 0, tpm_capacity(l)) : 0;
     std::vector<std::string> keys{base + ":rpm", base + ":tpm", base + ":slots", base + ":leases",
                                   s->pause_key()};
     std::vector<std::string> args{
@@ -361,10 +366,10 @@ class redis_limiter {
         if (s.held_total() == 0) s.renew_timer.cancel();  // nothing left to renew
       }
     }
-    const auto& l = s.o.limits;
+    const token_bucket_options l = s.limits_of(c);
     std::int64_t delta = 0;
     if (l.tokens_per_minute > 0 && actual_tokens >= 0)
-      delta = actual_tokens - std::clamp<std::int64_t>(c.tokens, 0, s.tpm_capacity());
+      delta = actual_tokens - std::clamp<std::int64_t>(c.tokens, 0, tpm_capacity(l));
     if (delta == 0 && !frees_slot) return;
     const std::string base = s.base(k);
     send(s_, detail::release_script, &state::release_sha,
@@ -416,8 +421,8 @@ class redis_limiter {
     }
     std::string base(const std::string& k) const { return "{" + o.name + "}:" + k; }
     std::string pause_key() const { return "{" + o.name + "}:pause"; }
-    std::int64_t tpm_capacity() const {
-      return static_cast<std::int64_t>(o.limits.tokens_per_minute * o.limits.burst);
+    token_bucket_options limits_of(const cost& c) const {
+      return o.limits_for ? o.limits_for(c.tenant, c.model) : o.limits;
     }
 
     /// EVALSHA, loading the script after a NOSCRIPT (first use, or Redis restarted).
@@ -527,6 +532,9 @@ class redis_limiter {
         boost::asio::detached);
   }
 
+  static std::int64_t tpm_capacity(const token_bucket_options& l) {
+    return static_cast<std::int64_t>(l.tokens_per_minute * l.burst);
+  }
   /// GCRA's tolerance: how far ahead of now the theoretical arrival time may run: the
   /// bucket's capacity (`per_minute * burst`, at least `at_least`) in milliseconds.
   static double tolerance_ms(double per_minute, double burst, double at_least) {
