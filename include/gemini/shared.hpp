@@ -62,12 +62,30 @@ class shared {
   shared() : shared(options_type{}) {}
   explicit shared(options_type o) : recheck_(o.recheck), p_(std::move(o.policy)) {
     if (p_) return;
-    if constexpr (std::is_same_v<options_of<P>, no_options>)
+    if constexpr (std::is_same_v<options_of<P>, no_options>) {
       p_ = std::make_shared<P>();
-    else
+    } else {
+      static_assert(std::is_constructible_v<P, options_of<P>>,
+                    "gemini::shared<P>: P needs an executor: give the client's config a "
+                    "shared_options<P>::policy, or let the client pass its executor");
       p_ = std::make_shared<P>(std::move(o.options));
+    }
   }
-  explicit shared(std::shared_ptr<P> p) : shared(options_type{std::move(p)}) {}
+  /// For a P built from an executor and its options (e.g. limit::redis): the client passes
+  /// its executor.
+  template <class Executor>
+  requires std::is_constructible_v<P, Executor, options_of<P>> shared(Executor ex, options_type o)
+      : recheck_(o.recheck), p_(std::move(o.policy)) {
+    if (!p_) p_ = std::make_shared<P>(std::move(ex), std::move(o.options));
+  }
+  /// `p` must not be null when P needs an executor to be built.
+  explicit shared(std::shared_ptr<P> p) : recheck_(options_type{}.recheck), p_(std::move(p)) {
+    if constexpr (std::is_same_v<options_of<P>, no_options>) {
+      if (!p_) p_ = std::make_shared<P>();
+    } else if constexpr (std::is_constructible_v<P, options_of<P>>) {
+      if (!p_) p_ = std::make_shared<P>(options_of<P>{});
+    }
+  }
 
   /// The shared object (also to reconfigure it, or read its counters).
   P& get() const noexcept { return *p_; }

@@ -4,6 +4,7 @@
 #include <gemini/client.hpp>
 #include <gemini/config_json.hpp>
 #include <gemini/limit/redis.hpp>
+#include <gemini/shared.hpp>
 #include <gemini/testing/emulator.hpp>
 
 #include "redis/redis_test_util.hpp"
@@ -347,4 +348,38 @@ TEST_CASE("limit::redis read from a JSON configuration", "[limit][redis][config]
       R"({"limit": {"on_failure": "fail_sideways"}})");
   REQUIRE_FALSE(bad);
   CHECK_THAT(bad.error().message, Catch::Contains("limit.on_failure"));
+}
+
+namespace {
+struct shared_redis_limited : policies::defaults {
+  using limit = gemini::shared<gemini::limit::redis>;
+};
+}  // namespace
+
+TEST_CASE("shared<limit::redis>: two clients on one executor, one limiter object",
+          "[limit][redis][shared]") {
+  redis_server srv;
+  gemini::testing::emulator emu;
+  asio::io_context ioc;
+  auto o = options_on(srv);
+  o.limits.requests_per_minute = 2;
+  o.limits.max_wait = 0ms;
+  basic_config<shared_redis_limited> cfg;
+  cfg.client.key = api_key("test-key");
+  cfg.client.base_url = emu.base_url() + "/v1beta";
+  cfg.client.model = "gemini-2.5-flash";
+  cfg.limit.policy = std::make_shared<limit::redis>(ioc.get_executor(), o);
+  basic_client<shared_redis_limited> a(ioc.get_executor(), cfg), b(ioc.get_executor(), cfg);
+  CHECK(run(ioc, a.generate("one")));
+  CHECK(run(ioc, b.generate("two")));
+  CHECK_FALSE(run(ioc, a.generate("three")));
+  CHECK(cfg.limit.policy->stats().granted == 2);  // one object, one connection
+  // Without a policy object, each client builds its own from the options and its executor.
+  basic_config<shared_redis_limited> own = cfg;
+  own.limit.policy = nullptr;
+  own.limit.options = o;
+  basic_client<shared_redis_limited> c(ioc.get_executor(), own);
+  CHECK(&c.limiter().get() != cfg.limit.policy.get());
+  CHECK_FALSE(run(ioc, c.generate("four")));  // the limit in Redis is the same
+  CHECK(emu.requests() == 2);
 }

@@ -307,6 +307,10 @@ class redis_limiter {
         std::to_string(tokens),          std::to_string(l.max_concurrency),
         std::to_string(o.lease.count()), s->instance};
     auto r = co_await s->eval(detail::acquire_script, s->acquire_sha, keys, args);
+    // The caller cancelled while waiting for Redis: not a store failure. (The script may
+    // still have taken a slot: the next lease renewal states this instance's own count,
+    // and without one the lease expires.)
+    if (!r && r.error().code == errc::cancelled) co_return grant{false, now, std::move(r).error()};
     if (!r || !r->is_array() || r->elements().size() != 2 || !r->elements()[0].is_integer() ||
         !r->elements()[1].is_integer()) {
       ++s->stats.store_errors;
@@ -354,7 +358,9 @@ class redis_limiter {
     bool frees_slot = false;
     if (it != s.keys.end()) {
       auto& e = it->second;
-      if (e.local > 0 && e.remote == 0) {  // a fallback grant
+      // A fallback grant. (Without a concurrency cap a Redis grant leaves no trace here: a
+      // release while fallback grants are out goes to the fallback, whichever it was.)
+      if (e.local > 0 && e.remote == 0) {
         if (--e.local == 0) s.keys.erase(it);
         s.fallback.release(c, actual_tokens, now);
         return;
