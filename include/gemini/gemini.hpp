@@ -9,6 +9,7 @@
 
 #include <gemini/breaker/consecutive_failures.hpp>
 #include <gemini/breaker/sliding_window.hpp>
+#include <gemini/budget/memory.hpp>
 #include <gemini/bundles.hpp>
 #include <gemini/cache/memory.hpp>
 #include <gemini/client.hpp>

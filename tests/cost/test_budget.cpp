@@ -1,0 +1,277 @@
+// budget::memory: atomic reservations, settlement with the exact cost, windows.
+#include <gemini/budget/memory.hpp>
+#include <gemini/client.hpp>
+#include <gemini/sync/multi_thread.hpp>
+#include <gemini/testing/emulator.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <catch2/catch.hpp>
+
+#include "async_test.hpp"
+
+#include <atomic>
+#include <thread>
+
+namespace asio = boost::asio;
+using namespace gemini;
+using namespace std::chrono_literals;
+using cost::money;
+
+namespace {
+
+/// 2026-12-01 12:00 UTC, movable by the test.
+struct fake_wall {
+  std::chrono::system_clock::time_point t =
+      std::chrono::sys_days{std::chrono::year{2026} / 12 / 1} + 12h;
+  auto fn() {
+    return [this] { return t; };
+  }
+};
+
+budget::request flash_call(std::string_view tenant, std::int64_t in = 1'000,
+                           std::int64_t out = 1'000) {
+  return {tenant, "", "gemini-3.5-flash", in, out};
+}
+
+// gemini-3.5-flash (no audio rate): 1000 input tokens at $1.50/1M + 1000 output at $9/1M
+constexpr std::int64_t worst_pico = std::int64_t{1'000} * 1'500'000 + std::int64_t{1'000} * 9'000'000;
+
+wire::usage_metadata used(std::int64_t prompt, std::int64_t out) {
+  wire::usage_metadata u;
+  u.prompt_token_count = prompt;
+  u.candidates_token_count = out;
+  u.total_token_count = prompt + out;
+  return u;
+}
+
+const auto t0 = std::chrono::steady_clock::time_point{};
+
+}  // namespace
+
+TEST_CASE("budget::memory models the budget concept", "[budget][unit]") {
+  STATIC_REQUIRE(budget::budget_policy<budget::memory<>>);
+  STATIC_REQUIRE(budget::budget_policy<budget::basic_memory<sync::multi_thread>>);
+}
+
+TEST_CASE("budget::memory: reserve the worst case, settle the actual cost", "[budget][unit]") {
+  fake_wall wall;
+  budget::memory_options o;
+  o.limits = {{budget::window::day, 0, 1.0}};  // $1 a day
+  o.wall_clock = wall.fn();
+  budget::memory<> b(o);
+  auto r = b.reserve(flash_call("acme"), t0);
+  REQUIRE(r);
+  CHECK(r->amount == worst_pico);
+  CHECK(b.reserved("acme").pico() == worst_pico);
+  CHECK(b.spent("acme").pico() == 0);
+  auto u = used(400, 100);
+  b.settle(*r, {&u, "gemini-3.5-flash", false}, t0);
+  CHECK(b.reserved("acme").pico() == 0);
+  CHECK(b.spent("acme").pico() == std::int64_t{400} * 1'500'000 + std::int64_t{100} * 9'000'000);
+  // released: nothing charged
+  auto r2 = b.reserve(flash_call("acme"), t0);
+  REQUIRE(r2);
+  b.release(*r2, t0);
+  CHECK(b.reserved("acme").pico() == 0);
+  CHECK(b.spent("acme").pico() == std::int64_t{400} * 1'500'000 + std::int64_t{100} * 9'000'000);
+  // a cache hit costs nothing
+  auto r3 = b.reserve(flash_call("acme"), t0);
+  b.settle(*r3, {nullptr, "", true}, t0);
+  CHECK(b.spent("acme").pico() == std::int64_t{400} * 1'500'000 + std::int64_t{100} * 9'000'000);
+  auto s = b.stats();
+  CHECK(s.admitted == 3);
+  CHECK(s.settled == 2);
+  CHECK(s.released == 1);
+  CHECK(s.spent.pico() == std::int64_t{400} * 1'500'000 + std::int64_t{100} * 9'000'000);
+}
+
+TEST_CASE("budget::memory: a hard limit refuses with the tenant, window and amounts",
+          "[budget][unit]") {
+  fake_wall wall;
+  budget::memory_options o;
+  o.limits = {{budget::window::hour, 0, 0.021}};  // two worst cases fit ($0.0105 each)
+  o.wall_clock = wall.fn();
+  budget::memory<> b(o);
+  auto a = b.reserve(flash_call("acme"), t0);
+  auto c = b.reserve(flash_call("acme"), t0);
+  REQUIRE(a);
+  REQUIRE(c);
+  auto refused = b.reserve(flash_call("acme"), t0);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == errc::budget_exceeded);
+  CHECK(refused.error().message ==
+        "budget of tenant 'acme' for this hour exceeded: $0.000000 spent + $0.021000 reserved + "
+        "$0.010500 for this call > hard limit $0.021000");
+  CHECK(b.reserve(flash_call("other"), t0));  // another tenant, its own budget
+  b.release(*a, t0);
+  CHECK(b.reserve(flash_call("acme"), t0));  // released: room again
+}
+
+TEST_CASE("budget::memory: windows reset at their UTC boundaries", "[budget][unit]") {
+  fake_wall wall;
+  wall.t = std::chrono::sys_days{std::chrono::year{2026} / 12 / 31} + 23h + 59min;
+  budget::memory_options o;
+  o.limits = {{budget::window::day, 0, 0.0105}, {budget::window::month, 0, 0.022}};
+  o.wall_clock = wall.fn();
+  budget::memory<> b(o);
+  auto u = used(1'000, 1'000);  // costs the worst case exactly
+  auto r = b.reserve(flash_call("acme"), t0);
+  REQUIRE(r);
+  b.settle(*r, {&u, "gemini-3.5-flash", false}, t0);
+  CHECK_FALSE(b.reserve(flash_call("acme"), t0));  // the day's $0.0105 is spent
+  wall.t += 2min;                                  // 2027-01-01 00:01: new day, new month
+  auto r2 = b.reserve(flash_call("acme"), t0);
+  REQUIRE(r2);
+  b.settle(*r2, {&u, "gemini-3.5-flash", false}, t0);
+  CHECK(b.spent("acme", "", 0).pico() == worst_pico);
+  CHECK(b.spent("acme", "", 1).pico() == worst_pico);  // the month restarted too
+  wall.t += 24h;
+  auto r3 = b.reserve(flash_call("acme"), t0);
+  REQUIRE(r3);
+  b.settle(*r3, {&u, "gemini-3.5-flash", false}, t0);
+  wall.t += 24h;  // a fresh day, the same month: 2 x 0.0105 + 0.0105 > 0.022
+  auto r4 = b.reserve(flash_call("acme"), t0);
+  REQUIRE_FALSE(r4);
+  CHECK_THAT(r4.error().message, Catch::Contains("for this month"));
+}
+
+TEST_CASE("budget::memory: the soft limit tells the hook once, the call goes on",
+          "[budget][unit]") {
+  fake_wall wall;
+  budget::memory_options o;
+  o.limits = {{budget::window::day, 0.015, 1.0}};
+  o.wall_clock = wall.fn();
+  std::vector<std::string> told;
+  o.on_soft_limit = [&](const budget::soft_limit_event& e) {
+    told.push_back(std::string(e.key) + " " + budget::to_string(e.per) + " " +
+                   e.spent_and_reserved.usd());
+  };
+  budget::memory<> b(o);
+  auto a = b.reserve(flash_call("acme"), t0);
+  CHECK_FALSE(a->soft);
+  auto c = b.reserve(flash_call("acme"), t0);
+  REQUIRE(c);
+  CHECK(c->soft);
+  auto d = b.reserve(flash_call("acme"), t0);
+  CHECK(d->soft);
+  REQUIRE(told.size() == 1);
+  CHECK(told[0] == "acme day $0.021000");
+}
+
+TEST_CASE("budget::memory: an unpriced model is refused unless admitted explicitly",
+          "[budget][unit]") {
+  budget::memory_options o;
+  o.limits = {{budget::window::day, 0, 1.0}};
+  budget::memory<> strict(o);
+  auto r = strict.reserve({"acme", "", "gemini-9-ultra", 10, 10}, t0);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::not_found);
+  CHECK_THAT(r.error().message, Catch::Contains("admit_unpriced"));
+  o.admit_unpriced = true;
+  budget::memory<> lax(o);
+  auto r2 = lax.reserve({"acme", "", "gemini-9-ultra", 10, 10}, t0);
+  REQUIRE(r2);
+  CHECK(lax.stats().unpriced == 1);
+}
+
+TEST_CASE("1,000 concurrent reservations on four threads admit exactly N", "[budget][threads]") {
+  constexpr int n = 137;
+  budget::memory_options o;
+  o.limits = {{budget::window::month, 0, n * (worst_pico / 1e12)}};
+  budget::basic_memory<sync::multi_thread> b(o);
+  std::atomic<int> admitted{0}, refused{0};
+  std::vector<std::vector<budget::basic_memory<sync::multi_thread>::reservation>> held(4);
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 4; ++t)
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < 250; ++i) {
+        auto r = b.reserve(flash_call("acme"), t0);
+        if (r) {
+          ++admitted;
+          held[static_cast<std::size_t>(t)].push_back(std::move(*r));
+        } else {
+          ++refused;
+        }
+      }
+    });
+  for (auto& t : ts) t.join();
+  CHECK(admitted == n);
+  CHECK(refused == 1000 - n);
+  auto u = used(1'000, 1'000);  // every admitted call costs its worst case
+  for (auto& v : held)
+    for (auto& r : v) b.settle(r, {&u, "gemini-3.5-flash", false}, t0);
+  CHECK(b.spent("acme").pico() == n * worst_pico);  // exactly the limit: overspend 0
+  CHECK(b.reserved("acme").pico() == 0);
+}
+
+namespace {
+struct budgeted : policies::defaults {
+  using budget = gemini::budget::memory<>;
+};
+}  // namespace
+
+TEST_CASE("1,000 concurrent calls through the client: N admitted, the exact cost charged",
+          "[budget][emulator]") {
+  gemini::testing::emulator emu;
+  // Every call reserves when it starts, long before the first answer arrives.
+  emu.set_latency({.first_byte = 500ms});
+  asio::io_context ioc;
+  basic_config<budgeted> cfg;
+  cfg.client.key = api_key("test-key");
+  cfg.client.base_url = emu.base_url() + "/v1beta";
+  cfg.client.model = "gemini-2.5-flash";
+  cfg.client.timeout = 120s;
+  generate_request req;
+  req.contents.push_back(content::user("Say something short."));
+  req.generation_config.emplace();
+  req.generation_config->max_output_tokens = 256;
+
+  // One call's reservation (its estimate at the input price + 256 output tokens), as the
+  // soft-limit hook reports it at the first admission.
+  money one;
+  {
+    auto probe = cfg;
+    probe.budget.limits = {{budget::window::day, 1e-12, 0}};
+    probe.budget.on_soft_limit = [&](const budget::soft_limit_event& e) {
+      one = e.spent_and_reserved;
+    };
+    basic_client<budgeted> c(ioc.get_executor(), std::move(probe));
+    REQUIRE(gemini::test::run(ioc, c.generate(req)));
+  }
+  REQUIRE(one.pico() > 0);
+
+  constexpr int n = 40;
+  cfg.budget.limits = {{budget::window::day, 0, static_cast<double>(n * one.pico()) / 1e12}};
+  basic_client<budgeted> c(ioc.get_executor(), cfg);
+  int ok = 0, refused = 0, other = 0;
+  money charged;  // what the answers cost, priced here from their usageMetadata
+  for (int i = 0; i < 1000; ++i)
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+          auto r = co_await c.generate(req);
+          if (r) {
+            ++ok;
+            charged += cost::cost_of(cost::price_table::builtin(), r->usage, r->model_version,
+                                     cost::today_utc())
+                           ->total;
+          } else if (r.error().code == errc::budget_exceeded) {
+            ++refused;
+          } else {
+            ++other;
+          }
+        },
+        asio::detached);
+  ioc.restart();
+  ioc.run();
+  CHECK(ok == n);
+  CHECK(refused == 1000 - n);
+  CHECK(other == 0);
+  CHECK(emu.requests("generateContent") == n + 1);
+  CHECK(c.budget().spent("").pico() == charged.pico());             // exact, to the pico-dollar
+  CHECK(c.budget().spent("") <= money::from_pico(n * one.pico()));  // overspend: 0
+  CHECK(c.budget().reserved("").pico() == 0);
+}
