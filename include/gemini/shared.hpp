@@ -12,8 +12,10 @@
 //   gemini::basic_config<my_policies> cfg;
 //   cfg.limit.policy = limiter;            // the same pointer in every client's config
 //
-// `P` must be safe to use from several threads: its `multi_thread` variant (the
-// `single_thread` ones have no locks). The adapter forwards the slot's expressions to
+// `P` must be safe to use from several threads when the clients run on several: its
+// `multi_thread` variant (the `single_thread` ones have no locks). limit::redis and
+// cache::redis are bound to one executor: share them only between clients on that one. The adapter
+// forwards the slot's expressions to
 // `*policy`; it adds nothing per call but the indirection.
 //
 // Waiting for a shared limiter: a client's wait queue is its own, and a slot freed by

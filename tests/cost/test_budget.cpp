@@ -37,7 +37,8 @@ budget::request flash_call(std::string_view tenant, std::int64_t in = 1'000,
 }
 
 // gemini-3.5-flash (no audio rate): 1000 input tokens at $1.50/1M + 1000 output at $9/1M
-constexpr std::int64_t worst_pico = std::int64_t{1'000} * 1'500'000 + std::int64_t{1'000} * 9'000'000;
+constexpr std::int64_t worst_pico =
+    std::int64_t{1'000} * 1'500'000 + std::int64_t{1'000} * 9'000'000;
 
 wire::usage_metadata used(std::int64_t prompt, std::int64_t out) {
   wire::usage_metadata u;
@@ -136,6 +137,26 @@ TEST_CASE("budget::memory: windows reset at their UTC boundaries", "[budget][uni
   auto r4 = b.reserve(flash_call("acme"), t0);
   REQUIRE_FALSE(r4);
   CHECK_THAT(r4.error().message, Catch::Contains("for this month"));
+}
+
+TEST_CASE("budget::memory: calls in flight across a window boundary stay reserved",
+          "[budget][unit]") {
+  fake_wall wall;
+  wall.t += 59s;  // 12:00:59
+  budget::memory_options o;
+  o.limits = {{budget::window::minute, 0, worst_pico / 1e12}};  // one worst case a minute
+  o.wall_clock = wall.fn();
+  budget::memory<> b(o);
+  auto r1 = b.reserve(flash_call("acme"), t0);
+  REQUIRE(r1);
+  wall.t += 2s;  // 12:01:01, r1 still in flight
+  CHECK(b.reserved("acme").pico() == worst_pico);
+  CHECK_FALSE(b.reserve(flash_call("acme"), t0));  // r1 may still cost its worst case here
+  auto u = used(1'000, 1'000);
+  b.settle(*r1, {&u, "gemini-3.5-flash", false}, t0);
+  CHECK(b.spent("acme").pico() == worst_pico);  // charged in the minute it ended in
+  CHECK(b.reserved("acme").pico() == 0);
+  CHECK_FALSE(b.reserve(flash_call("acme"), t0));
 }
 
 TEST_CASE("budget::memory: the soft limit tells the hook once, the call goes on",

@@ -128,7 +128,8 @@ TEST_CASE("cost_of: a stream's cumulative usage is counted once", "[cost][golden
     acc.add(std::move(chunk));
   }
   auto c = priced(acc.response().usage, acc.response().model_version);
-  CHECK(c.output.pico() == std::int64_t{120} * 2'500'000);  // the last running total, not 5 + 40 + 120
+  CHECK(c.output.pico() ==
+        std::int64_t{120} * 2'500'000);  // the last running total, not 5 + 40 + 120
   CHECK(c.input.pico() == std::int64_t{100} * 300'000);
 }
 
@@ -186,7 +187,8 @@ TEST_CASE("worst_case: input at the input rate, max output at the output rate", 
   auto& t = cost::price_table::builtin();
   auto w = cost::worst_case(t, "gemini-2.5-pro", "2026-12-01", 1'000, 8'192);
   REQUIRE(w);
-  CHECK(w->pico() == std::int64_t{1'000} * 1'250'000 + std::int64_t{8'192} * 10 * pico_per_usd_per_mtok);
+  CHECK(w->pico() ==
+        std::int64_t{1'000} * 1'250'000 + std::int64_t{8'192} * 10 * pico_per_usd_per_mtok);
   auto big = cost::worst_case(t, "gemini-2.5-pro", "2026-12-01", 300'000, 0);
   CHECK(big->pico() == std::int64_t{300'000} * 2'500'000);
   auto audio = cost::worst_case(t, "gemini-2.5-flash", "2026-12-01", 10, 0);

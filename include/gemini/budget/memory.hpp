@@ -113,9 +113,9 @@ class basic_memory {
   struct reservation {
     std::string key;
     std::string model;
-    std::int64_t amount = 0;           ///< pico-dollars reserved in every window
-    std::vector<std::int64_t> period;  ///< per rule: the window period it was taken in
-    bool soft = false;                 ///< past a soft limit at admission
+    std::int64_t amount = 0;  ///< pico-dollars reserved in every window
+    std::size_t windows = 0;  ///< the rules it was reserved in (the key's first `windows`)
+    bool soft = false;        ///< past a soft limit at admission
   };
 
   explicit basic_memory(memory_options o = {}) : o_(std::move(o)) {
@@ -170,13 +170,14 @@ class basic_memory {
       auto& st = it->second;
       st.windows.resize(rules.size());
       st.kinds.resize(rules.size());
-      r.period.resize(rules.size());
+      r.windows = rules.size();
       for (std::size_t i = 0; i < rules.size(); ++i) {
         auto& w = st.windows[i];
-        if (st.kinds[i] != rules[i].per) w = window_state{};  // the rule changed
-        st.kinds[i] = rules[i].per;
+        if (st.kinds[i] != rules[i].per) {  // the rule changed: a new window, same calls
+          w.period = -1;
+          st.kinds[i] = rules[i].per;
+        }
         roll(w, period_of(rules[i].per, wall));
-        r.period[i] = w.period;
         auto hard = usd_pico(rules[i].hard_usd);
         if (hard > 0 && w.spent + w.reserved + r.amount > hard) {
           ++stats_.refused;
@@ -291,10 +292,13 @@ class basic_memory {
     }
     return 0;
   }
+  /// A new period: what was spent is forgotten; what is reserved stays (those calls are
+  /// still in flight, and settle in the new period).
   static void roll(window_state& w, std::int64_t period) {
     if (w.period == period) return;
-    w = window_state{};  // a new period: reservations of the old one return nowhere
     w.period = period;
+    w.spent = 0;
+    w.soft_told = false;
   }
 
   std::string key_of(std::string_view tenant, std::string_view user) const {
@@ -321,9 +325,9 @@ class basic_memory {
     auto it = keys_.find(r.key);
     if (it == keys_.end()) return;
     auto& st = it->second;
-    for (std::size_t i = 0; i < st.windows.size() && i < r.period.size(); ++i) {
+    for (std::size_t i = 0; i < st.windows.size(); ++i) {
       auto& w = st.windows[i];
-      if (w.period == r.period[i]) w.reserved -= r.amount;
+      if (i < r.windows) w.reserved = std::max<std::int64_t>(w.reserved - r.amount, 0);
       if (charge != 0) {
         roll(w, period_of(st.kinds[i], wall));
         w.spent += charge;
@@ -354,8 +358,9 @@ class basic_memory {
     auto it = keys_.find(key_of(tenant, user));
     if (it == keys_.end() || rule >= it->second.windows.size()) return {};
     auto& w = it->second.windows[rule];
+    if (reserved) return cost::money::from_pico(w.reserved);
     if (w.period != period_of(it->second.kinds[rule], wall_now())) return {};
-    return cost::money::from_pico(reserved ? w.reserved : w.spent);
+    return cost::money::from_pico(w.spent);
   }
 
   memory_options o_;

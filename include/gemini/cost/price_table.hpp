@@ -62,11 +62,11 @@ class money {
   /// "$0.000842" (`decimals` after the point, rounded half up; 6 by default).
   std::string usd(int decimals = 6) const {
     decimals = std::clamp(decimals, 0, 12);
-    std::int64_t unit = 1;
+    std::uint64_t unit = 1;
     for (int i = decimals; i < 12; ++i) unit *= 10;
-    std::int64_t a = p_ < 0 ? -p_ : p_;
-    std::int64_t q = (a + unit / 2) / unit;  // in units of 10^-decimals dollars
-    std::int64_t scale = 1;
+    std::uint64_t a = p_ < 0 ? 0 - static_cast<std::uint64_t>(p_) : static_cast<std::uint64_t>(p_);
+    std::uint64_t q = a / unit + (a % unit >= (unit + 1) / 2 ? 1 : 0);  // 10^-decimals dollars
+    std::uint64_t scale = 1;
     for (int i = 0; i < decimals; ++i) scale *= 10;
     std::string s = p_ < 0 ? "-$" : "$";
     s += std::to_string(q / scale);
@@ -97,7 +97,9 @@ class money {
 };
 
 /// Prices of one kind of token, in pico-dollars per token (= micro-dollars per million
-/// tokens). -1: not quoted (cached input then costs the input rate; audio the text rate).
+/// tokens). -1: not quoted: cached input then costs the input rate, audio input the text
+/// rate, and cached audio the audio input rate (the dearer fallback, never a discount the
+/// table does not state).
 struct rates {
   std::int64_t input = 0;
   std::int64_t output = 0;  ///< thinking tokens are billed as output

@@ -127,7 +127,8 @@ class pipeline {
   static_assert(declares_slot<Limit, slot::limit>,
                 "gemini: the `limit` slot type must declare `using slot = gemini::slot::limit;`");
   static_assert(none_policy<Limit> || limit::limit_policy<Limit>,
-                "gemini: the `limit` slot needs try_acquire(cost, now) -> grant, "
+                "gemini: the `limit` slot needs try_acquire(cost, now) -> grant (or "
+                "async_try_acquire returning an awaitable of it), "
                 "release(cost, actual_tokens, now), pause_until(t) and options().max_queue / "
                 "max_wait (see docs/limit.md)");
   static_assert(declares_slot<Breaker, slot::breaker>,
@@ -331,6 +332,7 @@ class pipeline {
     cs.cost = c;
     cs.cost.model = model_of(o);  // views into the call's options, valid until it returns
     cs.cost.tenant = o.tenant;
+    cs.cost.call = limit::next_call_id();
     cs.prio = o.priority;
     cs.began = transport::clock_type::now();
     auto total = o.timeout.count() > 0 ? o.timeout : opts_.timeout;

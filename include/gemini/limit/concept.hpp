@@ -19,6 +19,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <concepts>
 #include <cstdint>
@@ -36,7 +37,16 @@ struct cost {
   std::int64_t tokens = 0;  ///< estimated prompt tokens + max output tokens
   std::string_view model;   ///< the call's model id, e.g. "gemini-2.5-flash"
   std::string_view tenant;  ///< call_options::tenant ("" when none)
+  /// Which call this is (unique in the process; 0: not known). The host gives the same
+  /// value to a call's acquire and release, also across its retries and hedges.
+  std::uint64_t call = 0;
 };
+
+/// A process-wide call number for `cost::call`.
+inline std::uint64_t next_call_id() noexcept {
+  static std::atomic<std::uint64_t> n{0};
+  return n.fetch_add(1, std::memory_order_relaxed) + 1;
+}
 
 struct grant {
   bool granted = false;

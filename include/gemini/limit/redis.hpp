@@ -57,6 +57,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace gemini {
@@ -306,7 +307,12 @@ class redis_limiter {
         number(l.tokens_per_minute),     number(tolerance_ms(l.tokens_per_minute, l.burst, 0.0)),
         std::to_string(tokens),          std::to_string(l.max_concurrency),
         std::to_string(o.lease.count()), s->instance};
+    // While the script runs, a renewal must count the slot it may take: the renewal states
+    // this instance's count, and would otherwise overwrite the admission's increment.
+    const bool capped = l.max_concurrency > 0;
+    if (capped) ++s->keys[k].admitting;
     auto r = co_await s->eval(detail::acquire_script, s->acquire_sha, keys, args);
+    if (capped) --s->keys[k].admitting;
     // The caller cancelled while waiting for Redis: not a store failure. (The script may
     // still have taken a slot: the next lease renewal states this instance's own count,
     // and without one the lease expires.)
@@ -327,19 +333,22 @@ class redis_limiter {
       if (g.granted) {
         ++s->stats.fallback_grants;
         ++s->keys[k].local;
+        if (c.call != 0) s->local_calls.insert(c.call);
       }
+      s->forget_if_idle(k);
       co_return g;
     }
     auto granted = r->elements()[0].integer() == 1;
     auto wait_ms = r->elements()[1].integer();
     if (granted) {
       ++s->stats.granted;
-      if (l.max_concurrency > 0) {
+      if (capped) {
         ++s->keys[k].remote;
         s->start_renewing();
       }
       co_return grant{true, now};
     }
+    s->forget_if_idle(k);
     ++s->stats.refused;
     if (wait_ms < 0)  // the concurrency cap: ask again soon
       co_return grant{false, now + o.recheck};
@@ -358,17 +367,27 @@ class redis_limiter {
     bool frees_slot = false;
     if (it != s.keys.end()) {
       auto& e = it->second;
-      // A fallback grant. (Without a concurrency cap a Redis grant leaves no trace here: a
-      // release while fallback grants are out goes to the fallback, whichever it was.)
-      if (e.local > 0 && e.remote == 0) {
-        if (--e.local == 0) s.keys.erase(it);
+      // A fallback grant: known by its call, or (a cost without a call number) when no
+      // grant of Redis is out for the key.
+      bool local = false;
+      if (c.call != 0) {
+        if (auto l = s.local_calls.find(c.call); l != s.local_calls.end()) {
+          s.local_calls.erase(l);
+          local = true;
+        }
+      } else {
+        local = e.local > 0 && e.remote == 0;
+      }
+      if (local && e.local > 0) {
+        --e.local;
+        s.forget_if_idle(k);
         s.fallback.release(c, actual_tokens, now);
         return;
       }
       if (e.remote > 0) {
         --e.remote;
         frees_slot = true;
-        if (e.remote == 0 && e.local == 0) s.keys.erase(it);
+        s.forget_if_idle(k);
         if (s.held_total() == 0) s.renew_timer.cancel();  // nothing left to renew
       }
     }
@@ -389,7 +408,7 @@ class redis_limiter {
     auto& s = *s_;
     auto now = std::chrono::steady_clock::now();
     if (until <= now) return;
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count();
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(until - now).count();
     s.fallback.pause_until(until);
     send(s_, detail::pause_script, &state::pause_sha, {s.pause_key()},
          {std::to_string(s.o.time_epoch_ms), number(s.o.time_scale), std::to_string(ms)});
@@ -398,13 +417,14 @@ class redis_limiter {
  private:
   /// Per key, the grants not yet released (only keys with some are kept).
   struct key_state {
-    std::size_t remote = 0;  ///< concurrency slots Redis granted this object
-    std::size_t local = 0;   ///< fallback grants
+    std::size_t remote = 0;     ///< concurrency slots Redis granted this object
+    std::size_t local = 0;      ///< fallback grants
+    std::size_t admitting = 0;  ///< admissions waiting for the script's reply
   };
 
   struct state : std::enable_shared_from_this<state> {
     state(executor_type ex, redis_limit_options opts)
-        : o(std::move(opts)),
+        : o(clamped(std::move(opts))),
           conn(ex, o.server),
           fallback(o.fallback),
           renew_timer(ex),
@@ -416,6 +436,12 @@ class redis_limiter {
         f.max_wait = o.limits.max_wait;
         return f;
       }());
+    }
+
+    static redis_limit_options clamped(redis_limit_options o) {
+      // A lease must outlive a round trip; PEXPIRE 0 would delete the keys at once.
+      o.lease = std::max(o.lease, std::chrono::milliseconds(10));
+      return o;
     }
 
     std::string key_of(const cost& c) const {
@@ -474,20 +500,18 @@ class redis_limiter {
         self->renew_timer.expires_after(std::max(self->o.lease / 3, std::chrono::milliseconds(1)));
         auto [ec] = co_await self->renew_timer.async_wait(
             boost::asio::as_tuple(boost::asio::use_awaitable));
-        // Cancelled: the limiter was destroyed, or the last slot was released (then nothing
-        // is left to renew, and the io_context may run out of work; unless a slot was
-        // taken again meanwhile).
-        if (ec && (self->stopped || self->held_total() == 0)) break;
-        if (ec) continue;
+        // The limiter was destroyed, or (cancelled by a release, or fired) nothing is left
+        // to renew: stop, so the io_context can run out of work.
+        if (self->stopped || self->held_total() == 0) break;
+        if (ec) continue;  // cancelled by a release while a slot was taken again
         // Keys are looked up again after every round trip: releases run meanwhile (and
         // the count sent is the one at sending time; the commands reach Redis in order).
         std::vector<std::string> ks;
         for (auto& [k, e] : self->keys)
-          if (e.remote > 0) ks.push_back(k);
-        bool any = false;
+          if (e.remote + e.admitting > 0) ks.push_back(k);
         for (auto& k : ks) {
           auto it = self->keys.find(k);
-          std::size_t n = it == self->keys.end() ? 0 : it->second.remote;
+          std::size_t n = it == self->keys.end() ? 0 : it->second.remote + it->second.admitting;
           std::string base = self->base(k);
           ++self->stats.renewals;
           // Named: GCC 12 cannot take a braced list in a co_await expression (decision 0004).
@@ -495,9 +519,9 @@ class redis_limiter {
           std::vector<std::string> args{self->instance, std::to_string(n),
                                         std::to_string(self->o.lease.count())};
           (void)co_await self->eval(detail::renew_script, self->renew_sha, keys, args);
-          any = any || n > 0;
+          if (self->stopped) break;
         }
-        if (!any) break;
+        if (self->stopped || self->held_total() == 0) break;  // released meanwhile
       }
       self->renewing = false;
     }
@@ -508,11 +532,19 @@ class redis_limiter {
     boost::asio::steady_timer renew_timer;
     std::string instance;
     std::unordered_map<std::string, key_state> keys;
+    std::unordered_multiset<std::uint64_t> local_calls;  ///< calls the fallback granted
     redis_limit_stats stats;
     std::string acquire_sha, release_sha, renew_sha, pause_sha;
     bool renewing = false;
     bool stopped = false;     ///< the limiter object is gone
     std::size_t pending = 0;  ///< send()s not finished
+
+    void forget_if_idle(const std::string& k) {
+      auto it = keys.find(k);
+      if (it != keys.end() && it->second.remote == 0 && it->second.local == 0 &&
+          it->second.admitting == 0)
+        keys.erase(it);
+    }
 
     std::size_t held_total() const {
       std::size_t n = 0;
