@@ -4,9 +4,13 @@
 #include <gemini/sync/multi_thread.hpp>
 #include <gemini/testing/emulator.hpp>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -295,4 +299,119 @@ TEST_CASE("1,000 concurrent calls through the client: N admitted, the exact cost
   CHECK(c.budget().spent("").pico() == charged.pico());             // exact, to the pico-dollar
   CHECK(c.budget().spent("") <= money::from_pico(n * one.pico()));  // overspend: 0
   CHECK(c.budget().reserved("").pico() == 0);
+}
+
+namespace {
+
+/// A budget that answers after a timer, as one kept in Redis would after a round trip:
+/// admits up to `room` calls in flight, counts what the host does with them.
+struct async_budget {
+  using slot = gemini::slot::budget;
+  struct reservation {
+    int id = 0;
+  };
+  struct options_type {
+    int room = 1;
+    std::chrono::milliseconds delay{1};
+    std::shared_ptr<int> settled = std::make_shared<int>(0);
+    std::shared_ptr<int> released = std::make_shared<int>(0);
+  };
+  explicit async_budget(asio::any_io_executor ex, options_type o) : ex_(ex), o_(o) {}
+  async_budget(const async_budget&) = delete;
+
+  asio::awaitable<result<reservation>> async_reserve(const budget::request& q,
+                                                     std::chrono::steady_clock::time_point) {
+    std::string tenant(q.tenant);  // read before the wait: views live as long as the call
+    asio::steady_timer t(ex_, o_.delay);
+    co_await t.async_wait(asio::use_awaitable);
+    if (in_flight_ >= o_.room)
+      co_return gemini::error(errc::budget_exceeded, "no room for " + tenant);
+    ++in_flight_;
+    co_return reservation{++next_};
+  }
+  void settle(reservation&, const budget::actual&, std::chrono::steady_clock::time_point) {
+    --in_flight_;
+    ++*o_.settled;
+  }
+  void release(reservation&, std::chrono::steady_clock::time_point) {
+    --in_flight_;
+    ++*o_.released;
+  }
+
+  asio::any_io_executor ex_;
+  options_type o_;
+  int in_flight_ = 0, next_ = 0;
+};
+
+struct async_budgeted : policies::defaults {
+  using budget = async_budget;
+};
+
+}  // namespace
+
+TEST_CASE("a budget that admits through an awaitable", "[budget][emulator]") {
+  STATIC_REQUIRE(budget::async_budget_policy<async_budget>);
+  STATIC_REQUIRE_FALSE(budget::async_budget_policy<budget::memory<>>);
+  gemini::testing::emulator emu;
+  asio::io_context ioc;
+  basic_config<async_budgeted> cfg;
+  cfg.client.key = api_key("test-key");
+  cfg.client.base_url = emu.base_url() + "/v1beta";
+  cfg.client.model = "gemini-2.5-flash";
+  auto settled = cfg.budget.settled, released = cfg.budget.released;
+  basic_client<async_budgeted> c(ioc.get_executor(), cfg);
+  call_options o;
+  o.tenant = "acme";
+  CHECK(gemini::test::run(ioc, c.generate("one", o)));
+  CHECK(*settled == 1);
+  // Two at once with room for one: the second is refused by the awaitable's answer.
+  std::optional<result<generate_response>> a, b;
+  asio::co_spawn(ioc, gemini::test::store(c.generate("two", o), &a), asio::detached);
+  asio::co_spawn(ioc, gemini::test::store(c.generate("three", o), &b), asio::detached);
+  ioc.restart();
+  ioc.run();
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(*a);
+  REQUIRE_FALSE(*b);
+  CHECK(b->error().code == errc::budget_exceeded);
+  CHECK(b->error().message == "no room for acme");
+  CHECK(*settled == 2);
+  // A failed call releases; a stream settles.
+  emu.push_fault(gemini::testing::fault_kind::http_500);
+  CHECK_FALSE(gemini::test::run(ioc, c.generate("four", o)));
+  CHECK(*released == 1);
+  std::string text;
+  auto s = gemini::test::run(
+      ioc, c.stream("five", [&](const generate_response& ch) { text += ch.text(); }));
+  CHECK(s);
+  CHECK(*settled == 3);
+  CHECK(c.budget().in_flight_ == 0);
+  CHECK(emu.requests() == 4);
+}
+
+TEST_CASE("a call cancelled while its budget is answering holds nothing", "[budget][emulator]") {
+  gemini::testing::emulator emu;
+  asio::io_context ioc;
+  basic_config<async_budgeted> cfg;
+  cfg.client.key = api_key("test-key");
+  cfg.client.base_url = emu.base_url() + "/v1beta";
+  cfg.client.model = "gemini-2.5-flash";
+  cfg.budget.delay = 60s;
+  basic_client<async_budgeted> c(ioc.get_executor(), cfg);
+  asio::cancellation_signal cancel;
+  std::optional<result<generate_response>> r;
+  asio::co_spawn(ioc, gemini::test::store(c.generate("never sent"), &r),
+                 asio::bind_cancellation_slot(cancel.slot(), asio::detached));
+  ioc.restart();
+  ioc.poll();  // the call is waiting for the budget's timer
+  cancel.emit(asio::cancellation_type::terminal);
+  ioc.run();
+  REQUIRE(r);
+  REQUIRE_FALSE(*r);
+  CHECK(r->error().code == errc::cancelled);
+  CHECK(c.budget().in_flight_ == 0);
+  CHECK(*cfg.budget.settled == 0);
+  CHECK(*cfg.budget.released == 0);
+  CHECK(emu.requests() == 0);
 }

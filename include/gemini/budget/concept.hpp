@@ -11,11 +11,15 @@
 //
 // The host owns the reservation: exactly one of settle() or release() is called for every
 // reservation reserve() granted, on every path (success, error, cancellation, exception).
-// Hooks are synchronous; a budget kept in Redis does its I/O behind them (later issue).
+// A budget whose state is elsewhere (Redis) provides `p.async_reserve(req, now)` returning
+// `asio::awaitable<result<P::reservation>>` instead of reserve(); settle and release stay
+// synchronous (such a budget sends them on without waiting).
 #pragma once
 
 #include <gemini/error.hpp>
 #include <gemini/slots.hpp>
+
+#include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <concepts>
@@ -53,9 +57,17 @@ concept budget_policy =
     std::movable<typename P::reservation> &&
     requires(P& p, const request& q, typename P::reservation& r, const actual& a,
              std::chrono::steady_clock::time_point now) {
-      { p.reserve(q, now) } -> std::same_as<result<typename P::reservation>>;
+      requires requires { { p.reserve(q, now) } -> std::same_as<result<typename P::reservation>>; } ||
+               requires { { p.async_reserve(q, now) } -> std::same_as<boost::asio::awaitable<result<typename P::reservation>>>; };
       p.settle(r, a, now);
       p.release(r, now);
+    };
+
+/// A budget policy that admits through an awaitable (its state is outside the process).
+template <class P>
+concept async_budget_policy = budget_policy<P> &&
+    requires(P& p, const request& q, std::chrono::steady_clock::time_point now) {
+      { p.async_reserve(q, now) } -> std::same_as<boost::asio::awaitable<result<typename P::reservation>>>;
     };
 // clang-format on
 

@@ -566,6 +566,17 @@ class pipeline {
                               typename budget_stage_t::call& bc, std::optional<call_state>& cs,
                               observe::operation op);
 
+  /// The budget's view of a call.
+  budget::request budget_request_of(const wire::generate_content_request& req,
+                                    const call_options& o, const call_state& cs) const {
+    auto max_out = max_output_of(req);
+    return {o.tenant, o.user, model_of(o), cs.cost.tokens - max_out, max_out};
+  }
+  /// Step 2 for a budget that admits through an awaitable (prepare() did the others').
+  boost::asio::awaitable<std::optional<gemini::error>> reserve_async(
+      const wire::generate_content_request& req, const call_options& o,
+      typename budget_stage_t::call& bc, const call_state& cs);
+
   /// Step 6: guard filter, observe, budget settle (on success; released otherwise).
   result<wire::generate_content_response> finish_call(result<wire::generate_content_response> r,
                                                       const guard::call_info& gi,

@@ -112,7 +112,8 @@ template <class Budget, class Clock>
 class budget_stage {
   static_assert(budget::budget_policy<Budget>,
                 "gemini: the `budget` slot needs `using reservation = ...;`, "
-                "reserve(budget::request, now) -> result<reservation>, settle(reservation&, "
+                "reserve(budget::request, now) -> result<reservation> (or async_reserve returning "
+                "an awaitable of it), settle(reservation&, "
                 "budget::actual, now) and release(reservation&, now) (see docs/budget.md)");
 
  public:
@@ -121,6 +122,8 @@ class budget_stage {
   template <class F>
   explicit budget_stage(built_by<F> b) : h_(std::move(b)) {}
   static constexpr bool active = true;
+  /// The policy admits through an awaitable (async_before, not before).
+  static constexpr bool async = budget::async_budget_policy<Budget>;
   /// One call's reservation: released by the destructor unless settled.
   class call {
    public:
@@ -138,8 +141,25 @@ class budget_stage {
     std::optional<typename Budget::reservation> r_;
   };
   Budget& policy() noexcept { return h_.p; }
-  std::optional<gemini::error> before(call& c, Clock& clock, const budget::request& q) {
-    auto r = h_.p.reserve(q, clock.now());
+  std::optional<gemini::error> before(call& c, Clock& clock,
+                                      const budget::request& q) requires(!async) {
+    return admitted(c, clock, h_.p.reserve(q, clock.now()));
+  }
+  /// `q` by value: its views point into the call's options, which outlive the wait.
+  boost::asio::awaitable<std::optional<gemini::error>> async_before(
+      call& c, Clock& clock, budget::request q) requires async {
+    co_return admitted(c, clock, co_await h_.p.async_reserve(q, clock.now()));
+  }
+  void after(call& c, const budget::actual& a) {
+    if (!c.r_) return;
+    auto r = std::move(*c.r_);
+    c.r_.reset();
+    h_.p.settle(r, a, c.c_->now());
+  }
+
+ private:
+  std::optional<gemini::error> admitted(call& c, Clock& clock,
+                                        result<typename Budget::reservation> r) {
     if (!r) {
       auto e = std::move(r).error();
       if (e.code == errc::success) e.code = errc::budget_exceeded;
@@ -150,14 +170,7 @@ class budget_stage {
     c.r_.emplace(std::move(*r));
     return std::nullopt;
   }
-  void after(call& c, const budget::actual& a) {
-    if (!c.r_) return;
-    auto r = std::move(*c.r_);
-    c.r_.reset();
-    h_.p.settle(r, a, c.c_->now());
-  }
 
- private:
   [[no_unique_address]] stage_policy<Budget> h_;
 };
 
@@ -169,6 +182,7 @@ class budget_stage<Budget, Clock> {
   template <class F>
   explicit budget_stage(built_by<F> b) : b_(b.make()) {}
   static constexpr bool active = false;
+  static constexpr bool async = false;
   struct call {};
   Budget& policy() noexcept { return b_; }
   std::optional<gemini::error> before(call&, Clock&, const budget::request&) noexcept {

@@ -76,6 +76,9 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::gen
   std::optional<call_state> cs;
   auto body = prepare(req, o, gi, gc, bc, cs, observe::operation::generate_content);
   if (!body) co_return std::move(body).error();
+  if constexpr (budget_stage_t::async) {
+    if (auto e = co_await reserve_async(req, o, bc, *cs)) co_return std::move(*e);
+  }
   std::optional<result<wire::generate_content_response>> r;
   try {
     // Once a terminal cancellation has landed, Asio throws at every co_await (also one that
@@ -111,13 +114,27 @@ result<std::string> pipeline<S>::prepare(wire::generate_content_request& req, co
   if (!body) return body;
   cs.emplace(begin_call(o, estimate(req, body->size()), op));
   note([&] { return event_of(observe::event_kind::call_start, *cs); });
-  auto max_out = max_output_of(req);
-  budget::request q{o.tenant, o.user, model_of(o), cs->cost.tokens - max_out, max_out};
-  if (auto e = budget_.before(bc, clock_, q)) {
-    note([&] { return event_of(observe::event_kind::budget_rejected, *cs, &*e); });
-    return std::move(*e);
+  if constexpr (!budget_stage_t::async) {
+    if (auto e = budget_.before(bc, clock_, budget_request_of(req, o, *cs))) {
+      note([&] { return event_of(observe::event_kind::budget_rejected, *cs, &*e); });
+      return std::move(*e);
+    }
   }
   return body;
+}
+
+template <class S>
+boost::asio::awaitable<std::optional<gemini::error>> pipeline<S>::reserve_async(
+    const wire::generate_content_request& req, const call_options& o,
+    typename budget_stage_t::call& bc, const call_state& cs) {
+  std::optional<gemini::error> e;
+  try {
+    e = co_await budget_.async_before(bc, clock_, budget_request_of(req, o, cs));
+  } catch (const boost::system::system_error& x) {  // cancellation thrown at the co_await
+    e = from_exception(x);
+  }
+  if (e) note([&] { return event_of(observe::event_kind::budget_rejected, cs, &*e); });
+  co_return e;
 }
 
 template <class S>
@@ -212,6 +229,9 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::str
   std::optional<call_state> cs;
   auto body = prepare(req, o, gi, gc, bc, cs, observe::operation::stream_generate_content);
   if (!body) co_return std::move(body).error();
+  if constexpr (budget_stage_t::async) {
+    if (auto e = co_await reserve_async(req, o, bc, *cs)) co_return std::move(*e);
+  }
   auto deliver = [&](wire::generate_content_response& chunk) {
     guard_.chunk(gc, chunk, gi);
     on_chunk(std::as_const(chunk));
