@@ -309,10 +309,20 @@ class redis_limiter {
         std::to_string(o.lease.count()), s->instance};
     // While the script runs, a renewal must count the slot it may take: the renewal states
     // this instance's count, and would otherwise overwrite the admission's increment.
+    // Owned by a guard: a cancellation can also end this coroutine with an exception.
     const bool capped = l.max_concurrency > 0;
+    struct admitting_guard {
+      state* s;
+      const std::string* k;
+      ~admitting_guard() {
+        if (!s) return;
+        if (auto it = s->keys.find(*k); it != s->keys.end() && it->second.admitting > 0)
+          --it->second.admitting;
+        s->forget_if_idle(*k);
+      }
+    } admitting{capped ? s.get() : nullptr, &k};
     if (capped) ++s->keys[k].admitting;
     auto r = co_await s->eval(detail::acquire_script, s->acquire_sha, keys, args);
-    if (capped) --s->keys[k].admitting;
     // The caller cancelled while waiting for Redis: not a store failure. (The script may
     // still have taken a slot: the next lease renewal states this instance's own count,
     // and without one the lease expires.)

@@ -144,10 +144,12 @@ class prompt_template {
       problems += where() + ": " + what;
       if (c != errc::invalid_argument) code = c;
     };
-    for (auto& [k, v] : vs)
+    for (auto& kv : vs) {
+      const std::string& k = kv.first;  // (clang 14 cannot capture a structured binding)
       if (std::none_of(spec_.variables.begin(), spec_.variables.end(),
                        [&](const variable& d) { return d.name == k; }))
         bad("no variable '" + k + "' in this template");
+    }
     std::vector<std::string> text(spec_.variables.size());
     for (std::size_t i = 0; i < spec_.variables.size(); ++i) {
       auto& d = spec_.variables[i];
