@@ -14,9 +14,9 @@
 #include <gemini/breaker/sliding_window.hpp>
 #include <gemini/client.hpp>
 #include <gemini/limit/token_bucket.hpp>
+#include <gemini/retry/exponential.hpp>
 #include <gemini/shared.hpp>
 #include <gemini/sync/multi_thread.hpp>
-#include <gemini/retry/exponential.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>

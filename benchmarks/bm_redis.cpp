@@ -1,6 +1,7 @@
 // Redis: the cache-hit round trip through the client (cache::redis), an admission through
 // limit::redis (the Lua script), and a bare GET on gemini::redis::connection, beside
-// `redis-benchmark -t get` against the same server in the same run. The benchmark starts its own redis-server on a free loopback port.
+// `redis-benchmark -t get` against the same server in the same run. The benchmark starts its own
+// redis-server on a free loopback port.
 //
 //   build/benchmarks/bm_redis --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <gemini/cache/redis.hpp>
