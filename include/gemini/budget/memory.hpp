@@ -134,7 +134,7 @@ class basic_memory {
 
   result<reservation> reserve(const request& q, std::chrono::steady_clock::time_point) {
     auto wall = wall_now();
-    const std::string date = date_of(wall);
+    const std::string date = cost::date_of(wall);
     reservation r;
     r.key = key_of(q.tenant, q.user);
     r.model = std::string(q.model);
@@ -221,8 +221,8 @@ class basic_memory {
     std::int64_t charge = 0;
     bool unpriced = false;
     if (a.usage && !a.from_cache) {
-      auto c =
-          cost::cost_of(*o_.prices, *a.usage, a.model.empty() ? r.model : a.model, date_of(wall));
+      auto c = cost::cost_of(*o_.prices, *a.usage, a.model.empty() ? r.model : a.model,
+                             cost::date_of(wall));
       if (c) {
         charge = c->total.pico();
       } else {
@@ -271,13 +271,6 @@ class basic_memory {
   }
   std::chrono::system_clock::time_point wall_now() const {
     return o_.wall_clock ? o_.wall_clock() : std::chrono::system_clock::now();
-  }
-  static std::string date_of(std::chrono::system_clock::time_point t) {
-    std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(t)};
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-    return buf;
   }
   static std::int64_t period_of(window w, std::chrono::system_clock::time_point t) {
     using namespace std::chrono;

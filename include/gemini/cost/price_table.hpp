@@ -213,15 +213,17 @@ class price_table {
   std::string source_;
 };
 
-/// Today's date in UTC, "YYYY-MM-DD".
-inline std::string today_utc() {
-  auto days = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-  std::chrono::year_month_day ymd{days};
+/// The UTC date of `t`, "YYYY-MM-DD" (what a price entry's `effective_from` is compared to).
+inline std::string date_of(std::chrono::system_clock::time_point t) {
+  std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(t)};
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return buf;
 }
+
+/// Today's date in UTC, "YYYY-MM-DD".
+inline std::string today_utc() { return date_of(std::chrono::system_clock::now()); }
 
 namespace detail {
 

@@ -35,6 +35,15 @@ enum class key_by {
 };
 BOOST_DESCRIBE_ENUM(key_by, tenant, model, tenant_and_model)
 
+/// True when `a` and `b` have the same key under `by` (draw on the same limits).
+inline bool same_key(key_by by, const cost& a, const cost& b) noexcept {
+  switch (by) {
+    case key_by::tenant: return a.tenant == b.tenant;
+    case key_by::model: return a.model == b.model;
+    default: return a.tenant == b.tenant && a.model == b.model;
+  }
+}
+
 template <class InnerOptions>
 struct keyed_options {
   key_by by = key_by::tenant_and_model;
@@ -97,11 +106,7 @@ class keyed {
       std::lock_guard lock(mutex_);
       by = o_.by;
     }
-    switch (by) {
-      case key_by::tenant: return a.tenant == b.tenant;
-      case key_by::model: return a.model == b.model;
-      default: return a.tenant == b.tenant && a.model == b.model;
-    }
+    return same_key(by, a, b);
   }
 
   /// The limiter of a key (created on first use), for inspection in tests and metrics.

@@ -281,13 +281,7 @@ class redis_limiter {
   std::size_t held() const noexcept { return s_->held_total(); }
 
   /// Calls of different keys wait in different queues (as limit::keyed).
-  bool same_queue(const cost& a, const cost& b) const {
-    switch (s_->o.by) {
-      case key_by::tenant: return a.tenant == b.tenant;
-      case key_by::model: return a.model == b.model;
-      default: return a.tenant == b.tenant && a.model == b.model;
-    }
-  }
+  bool same_queue(const cost& a, const cost& b) const { return same_key(s_->o.by, a, b); }
 
   /// One round trip: takes a request, `c.tokens` tokens and a slot, or says when to ask
   /// again; on a Redis failure, fails closed or asks the local fallback.
