@@ -3,6 +3,7 @@
 // the slots of a process killed with SIGKILL come back after its lease.
 #include <gemini/limit/redis.hpp>
 
+#include "redis/process_util.hpp"
 #include "redis/redis_test_util.hpp"
 
 #include <catch2/catch.hpp>
@@ -26,26 +27,10 @@ using gemini::testing::redis_server;
 namespace {
 
 pid_t spawn(std::vector<std::string> args) {
-  args.insert(args.begin(), GEMINI_LIMIT_WORKER);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  REQUIRE(::posix_spawn(&pid, GEMINI_LIMIT_WORKER, nullptr, nullptr, argv.data(), environ) == 0);
-  return pid;
+  return gemini::testing::spawn_process(GEMINI_LIMIT_WORKER, std::move(args));
 }
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::filesystem::path temp_dir() {
-  char tmpl[] = "/tmp/gemini-limit-XXXXXX";
-  REQUIRE(::mkdtemp(tmpl) != nullptr);
-  return tmpl;
-}
+using gemini::testing::temp_dir;
+using gemini::testing::wait_exit;
 
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -97,13 +82,7 @@ TEST_CASE("the slots of a killed process come back after its lease", "[limit][re
   auto dir = temp_dir();
   auto out = (dir / "held").string();
   auto pid = spawn({"hold", std::to_string(srv.port()), "killed-proc", "3", "500", out});
-  auto until = std::chrono::steady_clock::now() + 20s;
-  std::string word;
-  while (word != "held" && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(20ms);
-    std::ifstream(out) >> word;
-  }
-  REQUIRE(word == "held");
+  REQUIRE(gemini::testing::wait_for_word(out, "held"));
 
   asio::io_context ioc;
   limit::redis_limit_options o;
@@ -123,7 +102,7 @@ TEST_CASE("the slots of a killed process come back after its lease", "[limit][re
   CHECK(wait_exit(pid) == 128 + SIGKILL);
   CHECK_FALSE(ask().granted);  // still held: the lease has not expired yet
   int granted = 0;
-  until = std::chrono::steady_clock::now() + 20s;
+  auto until = std::chrono::steady_clock::now() + 20s;
   while (granted < 3 && std::chrono::steady_clock::now() < until) {
     if (ask().granted)
       ++granted;

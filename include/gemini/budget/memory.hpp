@@ -17,6 +17,7 @@
 // worst case. Amounts are exact (pico-dollars).
 #pragma once
 
+#include <gemini/budget/common.hpp>
 #include <gemini/budget/concept.hpp>
 #include <gemini/cost/price_table.hpp>
 #include <gemini/sync/single_thread.hpp>
@@ -38,42 +39,6 @@
 namespace gemini {
 inline namespace v1 {
 namespace budget {
-
-/// A budget window. `day` and `month` are UTC calendar periods (a month budget resets at
-/// 00:00 UTC on the 1st); `minute` and `hour` are aligned to the clock as well.
-enum class window { minute, hour, day, month };
-BOOST_DESCRIBE_ENUM(window, minute, hour, day, month)
-
-inline const char* to_string(window w) noexcept {
-  switch (w) {
-    case window::minute: return "minute";
-    case window::hour: return "hour";
-    case window::day: return "day";
-    case window::month: return "month";
-  }
-  return "?";
-}
-
-/// Whose budget a call draws on.
-enum class budget_key { tenant, user, tenant_and_user };
-BOOST_DESCRIBE_ENUM(budget_key, tenant, user, tenant_and_user)
-
-/// One limit: in every `per` window a key may spend up to `hard_usd` (0: no hard limit);
-/// past `soft_usd` (0: none) the soft-limit hook is told (the call goes on).
-struct limit_rule {
-  window per = window::day;
-  double soft_usd = 0;
-  double hard_usd = 0;
-  BOOST_DESCRIBE_CLASS(limit_rule, (), (per, soft_usd, hard_usd), (), ())
-};
-
-/// What the soft-limit hook is told (once per key, rule and window period).
-struct soft_limit_event {
-  std::string_view key;
-  window per;
-  cost::money soft_limit;
-  cost::money spent_and_reserved;
-};
 
 struct memory_options {
   budget_key by = budget_key::tenant;
@@ -136,7 +101,7 @@ class basic_memory {
     auto wall = wall_now();
     const std::string date = cost::date_of(wall);
     reservation r;
-    r.key = key_of(q.tenant, q.user);
+    r.key = detail::key_of(o_.by, q.tenant, q.user);
     r.model = std::string(q.model);
     auto worst = cost::worst_case(*o_.prices, q.model, date, q.input_tokens, q.max_output_tokens);
     bool unpriced = false;
@@ -177,23 +142,17 @@ class basic_memory {
           w.period = -1;
           st.kinds[i] = rules[i].per;
         }
-        roll(w, period_of(rules[i].per, wall));
-        auto hard = usd_pico(rules[i].hard_usd);
+        roll(w, detail::period_of(rules[i].per, wall));
+        auto hard = detail::usd_pico(rules[i].hard_usd);
         if (hard > 0 && w.spent + w.reserved + r.amount > hard) {
           ++stats_.refused;
-          return gemini::error(
-              errc::budget_exceeded,
-              "budget of " + describe_key(q) + " for this " + to_string(rules[i].per) +
-                  " exceeded: " + cost::money::from_pico(w.spent).usd() + " spent + " +
-                  cost::money::from_pico(w.reserved).usd() + " reserved + " +
-                  cost::money::from_pico(r.amount).usd() + " for this call > hard limit " +
-                  cost::money::from_pico(hard).usd());
+          return detail::refusal(o_.by, q, rules[i].per, w.spent, w.reserved, r.amount, hard);
         }
       }
       for (std::size_t i = 0; i < rules.size(); ++i) {
         auto& w = st.windows[i];
         w.reserved += r.amount;
-        auto soft = usd_pico(rules[i].soft_usd);
+        auto soft = detail::usd_pico(rules[i].soft_usd);
         if (soft > 0 && w.spent + w.reserved > soft) {
           r.soft = true;
           if (!w.soft_told && o_.on_soft_limit) {
@@ -218,18 +177,8 @@ class basic_memory {
 
   void settle(reservation& r, const actual& a, std::chrono::steady_clock::time_point) {
     auto wall = wall_now();
-    std::int64_t charge = 0;
     bool unpriced = false;
-    if (a.usage && !a.from_cache) {
-      auto c = cost::cost_of(*o_.prices, *a.usage, a.model.empty() ? r.model : a.model,
-                             cost::date_of(wall));
-      if (c) {
-        charge = c->total.pico();
-      } else {
-        charge = r.amount;  // an answering model without a price: charge the worst case
-        unpriced = true;
-      }
-    }
+    const auto charge = detail::charge_of(*o_.prices, a, r.model, r.amount, wall, unpriced);
     std::lock_guard lock(mutex_);
     finish(r, wall, charge);
     ++stats_.settled;
@@ -266,24 +215,8 @@ class basic_memory {
     std::vector<window> kinds;  ///< the window of each rule, as last admitted
   };
 
-  static std::int64_t usd_pico(double usd) {
-    return usd > 0 ? static_cast<std::int64_t>(std::llround(usd * 1e12)) : 0;
-  }
   std::chrono::system_clock::time_point wall_now() const {
     return o_.wall_clock ? o_.wall_clock() : std::chrono::system_clock::now();
-  }
-  static std::int64_t period_of(window w, std::chrono::system_clock::time_point t) {
-    using namespace std::chrono;
-    switch (w) {
-      case window::minute: return floor<minutes>(t.time_since_epoch()).count();
-      case window::hour: return floor<hours>(t.time_since_epoch()).count();
-      case window::day: return floor<days>(t.time_since_epoch()).count();
-      case window::month: {
-        year_month_day ymd{floor<days>(t)};
-        return static_cast<int>(ymd.year()) * 12LL + static_cast<unsigned>(ymd.month()) - 1;
-      }
-    }
-    return 0;
   }
   /// A new period: what was spent is forgotten; what is reserved stays (those calls are
   /// still in flight, and settle in the new period).
@@ -294,20 +227,6 @@ class basic_memory {
     w.soft_told = false;
   }
 
-  std::string key_of(std::string_view tenant, std::string_view user) const {
-    switch (o_.by) {
-      case budget_key::tenant: return std::string(tenant);
-      case budget_key::user: return std::string(user);
-      default: return std::string(tenant) + '\x1f' + std::string(user);
-    }
-  }
-  std::string describe_key(const request& q) const {
-    switch (o_.by) {
-      case budget_key::tenant: return "tenant '" + std::string(q.tenant) + "'";
-      case budget_key::user: return "user '" + std::string(q.user) + "'";
-      default: return "tenant '" + std::string(q.tenant) + "', user '" + std::string(q.user) + "'";
-    }
-  }
   std::vector<limit_rule> rules_of(std::string_view tenant, std::string_view user) const {
     return o_.limits_for ? o_.limits_for(tenant, user) : o_.limits;
   }
@@ -322,7 +241,7 @@ class basic_memory {
       auto& w = st.windows[i];
       if (i < r.windows) w.reserved = std::max<std::int64_t>(w.reserved - r.amount, 0);
       if (charge != 0) {
-        roll(w, period_of(st.kinds[i], wall));
+        roll(w, detail::period_of(st.kinds[i], wall));
         w.spent += charge;
       }
     }
@@ -336,7 +255,8 @@ class basic_memory {
       bool idle = true;
       for (std::size_t i = 0; i < st.windows.size() && idle; ++i)
         idle = st.windows[i].reserved == 0 &&
-               (st.windows[i].spent == 0 || st.windows[i].period != period_of(st.kinds[i], wall));
+               (st.windows[i].spent == 0 ||
+                st.windows[i].period != detail::period_of(st.kinds[i], wall));
       if (idle) {
         keys_.erase(it);
         return true;
@@ -348,11 +268,11 @@ class basic_memory {
   cost::money amount_of(std::string_view tenant, std::string_view user, std::size_t rule,
                         bool reserved) const {
     std::lock_guard lock(mutex_);
-    auto it = keys_.find(key_of(tenant, user));
+    auto it = keys_.find(detail::key_of(o_.by, tenant, user));
     if (it == keys_.end() || rule >= it->second.windows.size()) return {};
     auto& w = it->second.windows[rule];
     if (reserved) return cost::money::from_pico(w.reserved);
-    if (w.period != period_of(it->second.kinds[rule], wall_now())) return {};
+    if (w.period != detail::period_of(it->second.kinds[rule], wall_now())) return {};
     return cost::money::from_pico(w.spent);
   }
 

@@ -30,6 +30,7 @@
 #include <gemini/limit/keyed.hpp>
 #include <gemini/limit/token_bucket.hpp>
 #include <gemini/redis/connection.hpp>
+#include <gemini/redis/script.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -53,7 +54,6 @@
 #include <memory>
 #include <random>
 #include <span>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -272,7 +272,12 @@ class redis_limiter {
   /// max_queue and max_wait of this process's wait queue (the limits are in Redis).
   const token_bucket_options& options() const noexcept { return s_->o.limits; }
   const redis_limit_options& redis_options() const noexcept { return s_->o; }
-  const redis_limit_stats& stats() const noexcept { return s_->stats; }
+  redis_limit_stats stats() const noexcept {
+    auto st = s_->stats;
+    st.scripts_loaded =
+        s_->acquire.loads() + s_->release.loads() + s_->renew.loads() + s_->pause.loads();
+    return st;
+  }
   const std::string& instance_id() const noexcept { return s_->instance; }
   gemini::redis::connection& connection() noexcept { return s_->conn; }
   /// Releases and pauses sent and not answered yet.
@@ -316,7 +321,7 @@ class redis_limiter {
       }
     } admitting{capped ? s.get() : nullptr, &k};
     if (capped) ++s->keys[k].admitting;
-    auto r = co_await s->eval(detail::acquire_script, s->acquire_sha, keys, args);
+    auto r = co_await s->acquire.eval(s->conn, keys, args);
     // The caller cancelled while waiting for Redis: not a store failure. (The script may
     // still have taken a slot: the next lease renewal states this instance's own count,
     // and without one the lease expires.)
@@ -401,8 +406,7 @@ class redis_limiter {
       delta = actual_tokens - std::clamp<std::int64_t>(c.tokens, 0, tpm_capacity(l));
     if (delta == 0 && !frees_slot) return;
     const std::string base = s.base(k);
-    send(s_, detail::release_script, &state::release_sha,
-         {base + ":tpm", base + ":slots", base + ":leases"},
+    send(s_, &state::release, {base + ":tpm", base + ":slots", base + ":leases"},
          {std::to_string(s.o.time_epoch_ms), number(s.o.time_scale), number(l.tokens_per_minute),
           std::to_string(delta), s.instance, frees_slot ? "1" : "0"});
   }
@@ -414,7 +418,7 @@ class redis_limiter {
     if (until <= now) return;
     auto ms = std::chrono::ceil<std::chrono::milliseconds>(until - now).count();
     s.fallback.pause_until(until);
-    send(s_, detail::pause_script, &state::pause_sha, {s.pause_key()},
+    send(s_, &state::pause, {s.pause_key()},
          {std::to_string(s.o.time_epoch_ms), number(s.o.time_scale), std::to_string(ms)});
   }
 
@@ -461,36 +465,6 @@ class redis_limiter {
       return o.limits_for ? o.limits_for(c.tenant, c.model) : o.limits;
     }
 
-    /// EVALSHA, loading the script after a NOSCRIPT (first use, or Redis restarted).
-    boost::asio::awaitable<result<gemini::redis::reply>> eval(
-        std::string_view script, std::string& sha, const std::vector<std::string>& keys,
-        const std::vector<std::string>& args) {
-      for (int round = 0; round < 2; ++round) {
-        if (sha.empty()) {
-          auto loaded = co_await conn.command("SCRIPT", "LOAD", script);
-          if (!loaded) co_return std::move(loaded).error();
-          if (!loaded->is_string())
-            co_return gemini::error(errc::unavailable, "SCRIPT LOAD refused: " + to_text(*loaded));
-          sha = loaded->str();
-          ++stats.scripts_loaded;
-        }
-        std::vector<std::string_view> cmd{"EVALSHA", sha};
-        std::string nkeys = std::to_string(keys.size());
-        cmd.push_back(nkeys);
-        for (auto& k : keys) cmd.push_back(k);
-        for (auto& a : args) cmd.push_back(a);
-        auto r = co_await conn.command(std::span<const std::string_view>(cmd));
-        if (r && r->is_error() && r->str().starts_with("NOSCRIPT")) {
-          sha.clear();
-          continue;
-        }
-        if (r && r->is_error())
-          co_return gemini::error(errc::unavailable, "the limit script failed: " + r->str());
-        co_return r;
-      }
-      co_return gemini::error(errc::unavailable, "the limit script could not be loaded");
-    }
-
     /// Renews this instance's lease on every key where it holds slots, every lease / 3,
     /// while it holds any.
     void start_renewing() {
@@ -522,7 +496,7 @@ class redis_limiter {
           std::vector<std::string> keys{base + ":slots", base + ":leases"};
           std::vector<std::string> args{self->instance, std::to_string(n),
                                         std::to_string(self->o.lease.count())};
-          (void)co_await self->eval(detail::renew_script, self->renew_sha, keys, args);
+          (void)co_await self->renew.eval(self->conn, keys, args);
           if (self->stopped) break;
         }
         if (self->stopped || self->held_total() == 0) break;  // released meanwhile
@@ -538,7 +512,8 @@ class redis_limiter {
     std::unordered_map<std::string, key_state> keys;
     std::unordered_multiset<std::uint64_t> local_calls;  ///< calls the fallback granted
     redis_limit_stats stats;
-    std::string acquire_sha, release_sha, renew_sha, pause_sha;
+    gemini::redis::script acquire{detail::acquire_script}, release{detail::release_script},
+        renew{detail::renew_script}, pause{detail::pause_script};
     bool renewing = false;
     bool stopped = false;     ///< the limiter object is gone
     std::size_t pending = 0;  ///< send()s not finished
@@ -558,19 +533,19 @@ class redis_limiter {
   };
 
   /// Runs a script without waiting for it (release, pause); a failure is counted.
-  static void send(std::shared_ptr<state> s, std::string_view script, std::string state::*sha,
+  static void send(std::shared_ptr<state> s, gemini::redis::script state::*script,
                    std::vector<std::string> keys, std::vector<std::string> args) {
     auto ex = s->conn.get_executor();
     ++s->pending;
     boost::asio::co_spawn(
         ex,
-        [](std::shared_ptr<state> s, std::string_view script, std::string state::*sha,
+        [](std::shared_ptr<state> s, gemini::redis::script state::*script,
            std::vector<std::string> keys,
            std::vector<std::string> args) -> boost::asio::awaitable<void> {
-          auto r = co_await s->eval(script, (*s).*sha, keys, args);
+          auto r = co_await ((*s).*script).eval(s->conn, keys, args);
           if (!r) ++s->stats.store_errors;
           --s->pending;
-        }(std::move(s), script, sha, std::move(keys), std::move(args)),
+        }(std::move(s), script, std::move(keys), std::move(args)),
         boost::asio::detached);
   }
 
@@ -589,9 +564,7 @@ class redis_limiter {
     return buf;
   }
   static std::string to_text(const gemini::redis::reply& r) {
-    std::ostringstream os;
-    os << r;
-    return os.str();
+    return gemini::redis::script::to_text(r);
   }
 
   std::shared_ptr<state> s_;
