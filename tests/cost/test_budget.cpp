@@ -415,3 +415,64 @@ TEST_CASE("a call cancelled while its budget is answering holds nothing", "[budg
   CHECK(*cfg.budget.released == 0);
   CHECK(emu.requests() == 0);
 }
+
+TEST_CASE("past the soft limit: the cheaper model and the compacted prompt, as configured",
+          "[budget][emulator]") {
+  gemini::testing::emulator emu;
+  asio::io_context ioc;
+  basic_config<budgeted> cfg;
+  cfg.client.key = api_key("test-key");
+  cfg.client.base_url = emu.base_url() + "/v1beta";
+  cfg.client.model = "gemini-2.5-flash";
+  cfg.budget.past_soft_limit = {{{"gemini-2.5-pro", "gemini-2.5-flash"}}, true};
+  generate_request req;
+  req.contents.push_back(content::user("Summarise   this:\n\n\n\nThe sea   is calm.   "));
+  call_options pro;
+  pro.model = "gemini-2.5-pro";
+
+  SECTION("under it: as asked") {
+    cfg.budget.limits = {{budget::window::day, 100, 0}};
+    basic_client<budgeted> c(ioc.get_executor(), cfg);
+    auto r = gemini::test::run(ioc, c.generate(req, pro));
+    REQUIRE(r);
+    CHECK_THAT(emu.last_request().target, Catch::Contains("gemini-2.5-pro:generateContent"));
+    CHECK_THAT(emu.last_request().body, Catch::Contains("Summarise   this:"));
+  }
+  SECTION("past it: the cheaper model, compacted, charged at the cheaper price") {
+    cfg.budget.limits = {{budget::window::day, 1e-12, 0}};
+    int told = 0;
+    cfg.budget.on_soft_limit = [&](const budget::soft_limit_event&) { ++told; };
+    basic_client<budgeted> c(ioc.get_executor(), cfg);
+    auto r = gemini::test::run(ioc, c.generate(req, pro));
+    REQUIRE(r);
+    CHECK(told == 1);
+    CHECK_THAT(emu.last_request().target, Catch::Contains("gemini-2.5-flash:generateContent"));
+    CHECK_THAT(emu.last_request().body, Catch::Contains("Summarise this:\\n\\nThe sea is calm."));
+    auto priced = cost::cost_of(cost::price_table::builtin(), r->usage, "gemini-2.5-flash",
+                                cost::today_utc());
+    REQUIRE(priced);
+    CHECK(c.budget().spent("").pico() == priced->total.pico());
+    // A model without a cheaper one listed goes as asked, compacted.
+    call_options lite;
+    lite.model = "gemini-2.5-flash-lite";
+    REQUIRE(gemini::test::run(ioc, c.generate(req, lite)));
+    CHECK_THAT(emu.last_request().target, Catch::Contains("gemini-2.5-flash-lite:generateContent"));
+  }
+  SECTION("past it: a long conversation loses its oldest turns") {
+    cfg.budget.limits = {{budget::window::day, 1e-12, 0}};
+    cfg.budget.past_soft_limit = {{}, false, 200};
+    basic_client<budgeted> c(ioc.get_executor(), cfg);
+    generate_request chat;
+    for (int i = 0; i < 10; ++i) {
+      chat.contents.push_back(
+          content::user("old question " + std::to_string(i) + " " + std::string(300, 'q')));
+      chat.contents.push_back(content::model("old answer " + std::string(300, 'a')));
+    }
+    chat.contents.push_back(content::user("the latest question"));
+    REQUIRE(gemini::test::run(ioc, c.generate(chat)));
+    const auto& body = emu.last_request().body;
+    CHECK_THAT(body, Catch::Contains("the latest question"));
+    CHECK_THAT(body, !Catch::Contains("old question 0 "));
+    CHECK(body.size() < 200 * 4 + 200);
+  }
+}

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace gemini {
 inline namespace v1 {
@@ -55,6 +57,19 @@ struct soft_limit_event {
 };
 
 namespace detail {
+
+inline advice advise(const soft_limit_action& a, bool soft, std::string_view model) {
+  advice r;
+  if (!soft) return r;
+  r.compact_prompt = a.compact_prompt;
+  r.max_prompt_tokens = a.max_prompt_tokens;
+  for (auto& [from, to] : a.cheaper_model)
+    if (from == model) {
+      r.model = to;
+      break;
+    }
+  return r;
+}
 
 inline std::int64_t usd_pico(double usd) {
   return usd > 0 ? static_cast<std::int64_t>(std::llround(usd * 1e12)) : 0;

@@ -14,17 +14,23 @@
 // A budget whose state is elsewhere (Redis) provides `p.async_reserve(req, now)` returning
 // `asio::awaitable<result<P::reservation>>` instead of reserve(); settle and release stay
 // synchronous (such a budget sends them on without waiting).
+// Optionally, `p.advice(res)` returns a budget::advice (budget/common.hpp) for an admitted
+// call: a cheaper model, a compacted prompt; the host follows it before sending.
 #pragma once
 
 #include <gemini/error.hpp>
 #include <gemini/slots.hpp>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/describe/class.hpp>
 
 #include <chrono>
 #include <concepts>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace gemini {
 inline namespace v1 {
@@ -48,6 +54,26 @@ struct actual {
   const wire::usage_metadata* usage = nullptr;
   std::string_view model;
   bool from_cache = false;
+};
+
+/// What a call admitted past a soft limit does, besides telling on_soft_limit: the host
+/// follows it before the call is sent (docs/cost.md).
+struct soft_limit_action {
+  /// The requested model -> a cheaper one the call goes to instead, e.g.
+  /// {{"gemini-2.5-pro", "gemini-2.5-flash"}}. A model not listed stays.
+  std::vector<std::pair<std::string, std::string>> cheaper_model;
+  bool compact_prompt = false;  ///< prompt::compact() the request (whitespace, repeats)
+  /// When not 0: prompt::trim_history() to this many estimated tokens (the oldest turns
+  /// go; a conversation that cannot be trimmed that far is sent as it is).
+  std::int64_t max_prompt_tokens = 0;
+  BOOST_DESCRIBE_STRUCT(soft_limit_action, (), (cheaper_model, compact_prompt, max_prompt_tokens))
+};
+
+/// What a budget advises for one admitted call (`p.advice(reservation)`, optional).
+struct advice {
+  std::string_view model;  ///< send the call to this model (empty: as requested)
+  bool compact_prompt = false;
+  std::int64_t max_prompt_tokens = 0;  ///< trim the oldest turns to this (0: no)
 };
 
 // clang-format off

@@ -51,6 +51,8 @@ struct memory_options {
   /// admitted and charged nothing, and counted in stats().unpriced.
   bool admit_unpriced = false;
   std::function<void(const soft_limit_event&)> on_soft_limit;
+  /// Past a soft limit: a cheaper model, a compacted prompt (the host follows it).
+  soft_limit_action past_soft_limit;
   /// The wall clock windows are counted in (tests substitute their own).
   std::function<std::chrono::system_clock::time_point()> wall_clock;
   /// Keys kept at most; a key with spending in a current window is never dropped (a new
@@ -92,6 +94,10 @@ class basic_memory {
   basic_memory& operator=(const basic_memory&) = delete;
 
   const memory_options& options() const noexcept { return o_; }
+  /// For a call admitted past a soft limit: options().past_soft_limit.
+  budget::advice advice(const reservation& r) const {
+    return detail::advise(o_.past_soft_limit, r.soft, r.model);
+  }
   memory_stats stats() const {
     std::lock_guard lock(mutex_);
     return stats_;

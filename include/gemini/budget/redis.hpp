@@ -79,6 +79,8 @@ struct redis_options {
   bool admit_unpriced = false;                      ///< as budget::memory_options
   /// Told once per key, rule and window period across every process (a marker in Redis).
   std::function<void(const soft_limit_event&)> on_soft_limit;
+  /// Past a soft limit: a cheaper model, a compacted prompt (the host follows it).
+  soft_limit_action past_soft_limit;
   std::function<std::chrono::system_clock::time_point()> wall_clock;  ///< tests substitute it
   gemini::redis::options server = [] {
     gemini::redis::options o;
@@ -288,6 +290,10 @@ class redis_budget {
   }
 
   const redis_options& options() const noexcept { return s_->o; }
+  /// For a call admitted past a soft limit: options().past_soft_limit.
+  budget::advice advice(const reservation& r) const {
+    return detail::advise(s_->o.past_soft_limit, r.soft, r.model);
+  }
   redis_stats stats() const noexcept {
     auto st = s_->stats;
     st.scripts_loaded = s_->reserve.loads() + s_->settle.loads() + s_->renew.loads();

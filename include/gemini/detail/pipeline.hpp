@@ -23,6 +23,7 @@
 #include <gemini/detail/stream_reader.hpp>
 #include <gemini/error.hpp>
 #include <gemini/limit/concept.hpp>
+#include <gemini/prompt/compact.hpp>
 #include <gemini/retry/concept.hpp>
 #include <gemini/route/concept.hpp>
 #include <gemini/route/detail/hedge.hpp>
@@ -576,6 +577,13 @@ class pipeline {
   boost::asio::awaitable<std::optional<gemini::error>> reserve_async(
       const wire::generate_content_request& req, const call_options& o,
       typename budget_stage_t::call& bc, const call_state& cs);
+
+  /// The budget's advice for an admitted call (past a soft limit): a compacted prompt
+  /// (re-encoded into `body`), a cheaper model (in `o`, the call's cost and `gi`).
+  std::optional<gemini::error> follow_advice(wire::generate_content_request& req, call_options& o,
+                                             std::string& body, call_state& cs,
+                                             guard::call_info& gi,
+                                             const typename budget_stage_t::call& bc);
 
   /// Step 6: guard filter, observe, budget settle (on success; released otherwise).
   result<wire::generate_content_response> finish_call(result<wire::generate_content_response> r,

@@ -124,6 +124,10 @@ class budget_stage {
   static constexpr bool active = true;
   /// The policy admits through an awaitable (async_before, not before).
   static constexpr bool async = budget::async_budget_policy<Budget>;
+  /// The policy may advise an admitted call (a cheaper model, a compacted prompt).
+  static constexpr bool advises = requires(const Budget& b, const typename Budget::reservation& r) {
+    { b.advice(r) } -> std::same_as<budget::advice>;
+  };
   /// One call's reservation: released by the destructor unless settled.
   class call {
    public:
@@ -149,6 +153,12 @@ class budget_stage {
   boost::asio::awaitable<std::optional<gemini::error>> async_before(
       call& c, Clock& clock, budget::request q) requires async {
     co_return admitted(c, clock, co_await h_.p.async_reserve(q, clock.now()));
+  }
+  budget::advice advice(const call& c) const {
+    if constexpr (advises) {
+      if (c.r_) return h_.p.advice(*c.r_);
+    }
+    return {};
   }
   void after(call& c, const budget::actual& a) {
     if (!c.r_) return;
@@ -183,6 +193,7 @@ class budget_stage<Budget, Clock> {
   explicit budget_stage(built_by<F> b) : b_(b.make()) {}
   static constexpr bool active = false;
   static constexpr bool async = false;
+  static constexpr bool advises = false;
   struct call {};
   Budget& policy() noexcept { return b_; }
   std::optional<gemini::error> before(call&, Clock&, const budget::request&) noexcept {

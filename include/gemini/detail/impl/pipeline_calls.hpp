@@ -70,7 +70,7 @@ template <class S>
 boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::generate_full(
     wire::generate_content_request req, call_options o) {
   if (config_error_) co_return *config_error_;
-  const guard::call_info gi{o.tenant, o.user, model_of(o), false};
+  guard::call_info gi{o.tenant, o.user, model_of(o), false};
   typename guard_stage_t::call gc;
   typename budget_stage_t::call bc;
   std::optional<call_state> cs;
@@ -78,6 +78,9 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::gen
   if (!body) co_return std::move(body).error();
   if constexpr (budget_stage_t::async) {
     if (auto e = co_await reserve_async(req, o, bc, *cs)) co_return std::move(*e);
+  }
+  if constexpr (budget_stage_t::advises) {
+    if (auto e = follow_advice(req, o, *body, *cs, gi, bc)) co_return std::move(*e);
   }
   std::optional<result<wire::generate_content_response>> r;
   try {
@@ -121,6 +124,27 @@ result<std::string> pipeline<S>::prepare(wire::generate_content_request& req, co
     }
   }
   return body;
+}
+
+template <class S>
+std::optional<gemini::error> pipeline<S>::follow_advice(wire::generate_content_request& req,
+                                                        call_options& o, std::string& body,
+                                                        call_state& cs, guard::call_info& gi,
+                                                        const typename budget_stage_t::call& bc) {
+  const budget::advice a = budget_.advice(bc);
+  if (a.compact_prompt || a.max_prompt_tokens > 0) {
+    if (a.compact_prompt) prompt::compact(req);
+    if (a.max_prompt_tokens > 0) (void)prompt::trim_history(req, a.max_prompt_tokens);
+    auto b = encode_generate(req, opts_.max_request_bytes);
+    if (!b) return std::move(b).error();
+    body = std::move(*b);
+  }
+  if (!a.model.empty() && a.model != model_of(o)) {
+    o.model = std::string(a.model);  // the views of the old name are replaced next
+    cs.cost.model = o.model;
+    gi.model = o.model;
+  }
+  return std::nullopt;
 }
 
 template <class S>
@@ -223,7 +247,7 @@ template <class S>
 boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::stream_call(
     wire::generate_content_request req, chunk_callback on_chunk, call_options o) {
   if (config_error_) co_return *config_error_;
-  const guard::call_info gi{o.tenant, o.user, model_of(o), true};
+  guard::call_info gi{o.tenant, o.user, model_of(o), true};
   typename guard_stage_t::call gc;
   typename budget_stage_t::call bc;
   std::optional<call_state> cs;
@@ -231,6 +255,9 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::str
   if (!body) co_return std::move(body).error();
   if constexpr (budget_stage_t::async) {
     if (auto e = co_await reserve_async(req, o, bc, *cs)) co_return std::move(*e);
+  }
+  if constexpr (budget_stage_t::advises) {
+    if (auto e = follow_advice(req, o, *body, *cs, gi, bc)) co_return std::move(*e);
   }
   auto deliver = [&](wire::generate_content_response& chunk) {
     guard_.chunk(gc, chunk, gi);
