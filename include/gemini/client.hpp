@@ -161,6 +161,31 @@ class client_impl : private pipeline<S> {
   boost::asio::awaitable<result<wire::model_info>> get_model(std::string model);
   boost::asio::awaitable<result<wire::model_info>> get_model(std::string model, call_options o);
 
+  /// Explicit context caches (docs/context_cache.md). POST cachedContents: `c.model` empty
+  /// means the call's model; set `ttl` ("3600s") or `expire_time`. (Overloads, not default
+  /// arguments: GCC 12 mishandles a default argument's temporary inside co_await.)
+  boost::asio::awaitable<result<wire::cached_content>> create_cached_content(
+      wire::cached_content c);
+  boost::asio::awaitable<result<wire::cached_content>> create_cached_content(wire::cached_content c,
+                                                                             call_options o);
+  /// GET cachedContents/{id} (`name` is "cachedContents/{id}").
+  boost::asio::awaitable<result<wire::cached_content>> get_cached_content(std::string name);
+  boost::asio::awaitable<result<wire::cached_content>> get_cached_content(std::string name,
+                                                                          call_options o);
+  /// GET cachedContents?pageSize=&pageToken=. `page_size` 0: the service's default.
+  boost::asio::awaitable<result<wire::list_cached_contents_response>> list_cached_contents();
+  boost::asio::awaitable<result<wire::list_cached_contents_response>> list_cached_contents(
+      int page_size, std::string page_token, call_options o);
+  /// PATCH cachedContents/{id}?updateMask=ttl: the cache lives `ttl` from now.
+  boost::asio::awaitable<result<wire::cached_content>> update_cached_content_ttl(
+      std::string name, std::chrono::seconds ttl);
+  boost::asio::awaitable<result<wire::cached_content>> update_cached_content_ttl(
+      std::string name, std::chrono::seconds ttl, call_options o);
+  /// DELETE cachedContents/{id}.
+  boost::asio::awaitable<result<wire::empty_response>> delete_cached_content(std::string name);
+  boost::asio::awaitable<result<wire::empty_response>> delete_cached_content(std::string name,
+                                                                             call_options o);
+
   // ---- completion tokens ---------------------------------------------------------------
   // The same calls for any Asio completion token, completing with void(error_code, T):
   //

@@ -34,7 +34,8 @@ enum class operation {
   embeddings,
   batch_embeddings,
   list_models,
-  get_model
+  get_model,
+  cached_contents  ///< create, get, list, update or delete a cachedContent
 };
 
 inline constexpr const char* to_string(operation o) noexcept {
@@ -46,6 +47,7 @@ inline constexpr const char* to_string(operation o) noexcept {
     case operation::batch_embeddings: return "batch_embeddings";
     case operation::list_models: return "list_models";
     case operation::get_model: return "get_model";
+    case operation::cached_contents: return "cached_contents";
   }
   return "?";
 }

@@ -587,6 +587,39 @@ inline bool read_value(reader& r, const json::value& v, list_models_response& ou
     return false;
   });
 }
+inline bool read_value(reader& r, const json::value& v, cached_content_usage& out) {
+  return read_object(r, v, out.extra, [&](std::string_view k, const json::value& x) {
+    GEMINI_WIRE_FIELD("totalTokenCount", out.total_token_count);
+    return false;
+  });
+}
+inline bool read_value(reader& r, const json::value& v, cached_content& out) {
+  return read_object(r, v, out.extra, [&](std::string_view k, const json::value& x) {
+    GEMINI_WIRE_FIELD("name", out.name);
+    GEMINI_WIRE_FIELD("model", out.model);
+    GEMINI_WIRE_FIELD("displayName", out.display_name);
+    GEMINI_WIRE_FIELD("contents", out.contents);
+    GEMINI_WIRE_FIELD("systemInstruction", out.system_instruction);
+    GEMINI_WIRE_FIELD("tools", out.tools);
+    GEMINI_WIRE_FIELD("toolConfig", out.tool_config);
+    GEMINI_WIRE_FIELD("ttl", out.ttl);
+    GEMINI_WIRE_FIELD("expireTime", out.expire_time);
+    GEMINI_WIRE_FIELD("createTime", out.create_time);
+    GEMINI_WIRE_FIELD("updateTime", out.update_time);
+    GEMINI_WIRE_FIELD("usageMetadata", out.usage_metadata);
+    return false;
+  });
+}
+inline bool read_value(reader& r, const json::value& v, list_cached_contents_response& out) {
+  return read_object(r, v, out.extra, [&](std::string_view k, const json::value& x) {
+    GEMINI_WIRE_FIELD("cachedContents", out.cached_contents);
+    GEMINI_WIRE_FIELD("nextPageToken", out.next_page_token);
+    return false;
+  });
+}
+inline bool read_value(reader& r, const json::value& v, empty_response& out) {
+  return read_object(r, v, out.extra, [&](std::string_view, const json::value&) { return false; });
+}
 
 #undef GEMINI_WIRE_FIELD
 
@@ -954,6 +987,41 @@ inline void tag_invoke(boost::json::value_from_tag, boost::json::value& jv,
   auto& o = jv.emplace_object();
   detail::put_vec(o, "models", x.models);
   detail::put_nonempty(o, "nextPageToken", x.next_page_token);
+  detail::put_extra(o, x.extra);
+}
+inline void tag_invoke(boost::json::value_from_tag, boost::json::value& jv,
+                       const cached_content_usage& x) {
+  auto& o = jv.emplace_object();
+  detail::put_count(o, "totalTokenCount", x.total_token_count);
+  detail::put_extra(o, x.extra);
+}
+inline void tag_invoke(boost::json::value_from_tag, boost::json::value& jv,
+                       const cached_content& x) {
+  auto& o = jv.emplace_object();
+  detail::put_nonempty(o, "name", x.name);
+  detail::put_nonempty(o, "model", x.model);
+  detail::put_nonempty(o, "displayName", x.display_name);
+  detail::put_vec(o, "contents", x.contents);
+  detail::put_opt(o, "systemInstruction", x.system_instruction);
+  detail::put_vec(o, "tools", x.tools);
+  detail::put_opt(o, "toolConfig", x.tool_config);
+  detail::put_nonempty(o, "ttl", x.ttl);
+  detail::put_nonempty(o, "expireTime", x.expire_time);
+  detail::put_nonempty(o, "createTime", x.create_time);
+  detail::put_nonempty(o, "updateTime", x.update_time);
+  detail::put_opt(o, "usageMetadata", x.usage_metadata);
+  detail::put_extra(o, x.extra);
+}
+inline void tag_invoke(boost::json::value_from_tag, boost::json::value& jv,
+                       const list_cached_contents_response& x) {
+  auto& o = jv.emplace_object();
+  detail::put_vec(o, "cachedContents", x.cached_contents);
+  detail::put_nonempty(o, "nextPageToken", x.next_page_token);
+  detail::put_extra(o, x.extra);
+}
+inline void tag_invoke(boost::json::value_from_tag, boost::json::value& jv,
+                       const empty_response& x) {
+  auto& o = jv.emplace_object();
   detail::put_extra(o, x.extra);
 }
 

@@ -795,6 +795,47 @@ struct list_models_response {
   friend bool operator==(const list_models_response&, const list_models_response&) = default;
 };
 
+/// `usageMetadata` of a CachedContent.
+struct cached_content_usage {
+  std::int64_t total_token_count = 0;
+  boost::json::object extra;
+  friend bool operator==(const cached_content_usage&, const cached_content_usage&) = default;
+};
+
+/// A `CachedContent` (cachedContents create / get / list / patch). `contents`,
+/// `system_instruction`, `tools` and `tool_config` are sent when it is created; the service
+/// never returns them. `ttl` ("3600s") or `expire_time` (RFC 3339) sets its life.
+struct cached_content {
+  std::string name;   ///< "cachedContents/{id}", given by the service
+  std::string model;  ///< "models/gemini-2.5-flash"
+  std::string display_name;
+  std::vector<wire::content> contents;
+  std::optional<wire::content> system_instruction;
+  std::vector<wire::tool> tools;
+  std::optional<wire::tool_config> tool_config;
+  std::string ttl;
+  std::string expire_time;
+  std::string create_time;
+  std::string update_time;
+  std::optional<cached_content_usage> usage_metadata;
+  boost::json::object extra;
+  friend bool operator==(const cached_content&, const cached_content&) = default;
+};
+
+struct list_cached_contents_response {
+  std::vector<cached_content> cached_contents;
+  std::string next_page_token;
+  boost::json::object extra;
+  friend bool operator==(const list_cached_contents_response&,
+                         const list_cached_contents_response&) = default;
+};
+
+/// The `{}` a DELETE answers.
+struct empty_response {
+  boost::json::object extra;
+  friend bool operator==(const empty_response&, const empty_response&) = default;
+};
+
 }  // namespace wire
 
 // Short names for the wire types user code spells most (gemini::generate_request, ...).
@@ -816,6 +857,7 @@ using batch_embed_request = wire::batch_embed_contents_request;
 using batch_embed_response = wire::batch_embed_contents_response;
 using model_info = wire::model_info;
 using list_models_response = wire::list_models_response;
+using cached_content = wire::cached_content;
 
 }  // namespace v1
 }  // namespace gemini

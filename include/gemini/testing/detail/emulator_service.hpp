@@ -64,13 +64,27 @@ enum class endpoint : int {
   other = 7,
   chat = 8,         ///< POST …/chat/completions without "stream": true
   chat_stream = 9,  ///< POST …/chat/completions with "stream": true
+  cached_create = 10,
+  cached_get = 11,
+  cached_list = 12,
+  cached_patch = 13,
+  cached_delete = 14,
 };
-inline constexpr std::array<std::string_view, 10> endpoint_names = {
-    "generateContent",    "streamGenerateContent",
-    "countTokens",        "embedContent",
-    "batchEmbedContents", "models.list",
-    "models.get",         "other",
-    "chat.completions",   "chat.completions.stream"};
+inline constexpr std::array<std::string_view, 15> endpoint_names = {"generateContent",
+                                                                    "streamGenerateContent",
+                                                                    "countTokens",
+                                                                    "embedContent",
+                                                                    "batchEmbedContents",
+                                                                    "models.list",
+                                                                    "models.get",
+                                                                    "other",
+                                                                    "chat.completions",
+                                                                    "chat.completions.stream",
+                                                                    "cachedContents.create",
+                                                                    "cachedContents.get",
+                                                                    "cachedContents.list",
+                                                                    "cachedContents.patch",
+                                                                    "cachedContents.delete"};
 
 struct model_info {
   std::string id;
@@ -323,7 +337,8 @@ inline error_spec not_found_error(const std::string& model, const std::string& v
 struct generation {
   std::string model_version;
   std::size_t prompt_tokens = 0;
-  std::string thought;  ///< shown thought text (includeThoughts), may be empty
+  std::size_t cached_tokens = 0;  ///< of prompt_tokens, served from a cachedContent
+  std::string thought;            ///< shown thought text (includeThoughts), may be empty
   std::size_t thoughts_tokens = 0;
   std::string text;  ///< the answer (after any cut)
   bool answer = true;
@@ -348,9 +363,18 @@ inline json::array safety_ratings(bool blocked) {
 }
 
 inline json::object usage_json(std::size_t prompt, std::optional<std::size_t> candidates,
-                               std::size_t thoughts) {
+                               std::size_t thoughts, std::size_t cached = 0) {
   json::object u;
   u["promptTokenCount"] = prompt;
+  if (cached > 0) {
+    u["cachedContentTokenCount"] = cached;
+    json::object cd;
+    cd["modality"] = "TEXT";
+    cd["tokenCount"] = cached;
+    json::array cdetails;
+    cdetails.push_back(std::move(cd));
+    u["cacheTokensDetails"] = std::move(cdetails);
+  }
   if (candidates) u["candidatesTokenCount"] = *candidates;
   std::size_t total = prompt + candidates.value_or(0) + thoughts;
   u["totalTokenCount"] = total;
@@ -421,7 +445,7 @@ inline json::object unary_response(const generation& g) {
   if (show) cand = estimate_tokens(g.text);
   std::string_view finish = g.block_prompt ? "" : std::string_view(g.finish);
   return response_json(g, std::move(parts), finish,
-                       usage_json(g.prompt_tokens, cand, g.thoughts_tokens));
+                       usage_json(g.prompt_tokens, cand, g.thoughts_tokens, g.cached_tokens));
 }
 
 /// The stream events: thought first, then answer deltas of five words, cumulative usage,
@@ -437,9 +461,10 @@ inline std::vector<std::pair<json::object, std::size_t>> stream_events(const gen
     json::array parts;
     parts.push_back(thought_part(g.thought));
     thoughts_sent = g.thoughts_tokens;
-    ev.emplace_back(response_json(g, std::move(parts), "",
-                                  usage_json(g.prompt_tokens, std::nullopt, thoughts_sent)),
-                    g.thoughts_tokens);
+    ev.emplace_back(
+        response_json(g, std::move(parts), "",
+                      usage_json(g.prompt_tokens, std::nullopt, thoughts_sent, g.cached_tokens)),
+        g.thoughts_tokens);
   }
   std::vector<std::string> pieces = split_pieces(g.text, 5);
   if (g.finish == "SAFETY") pieces.resize(pieces.size() / 2);
@@ -453,16 +478,18 @@ inline std::vector<std::pair<json::object, std::size_t>> stream_events(const gen
     parts.push_back(std::move(p));
     std::size_t before = estimate_tokens(so_far.substr(0, so_far.size() - pieces[i].size()));
     std::size_t now = estimate_tokens(so_far);
-    ev.emplace_back(response_json(g, std::move(parts), last ? std::string_view(g.finish) : "",
-                                  usage_json(g.prompt_tokens, now, g.thoughts_tokens)),
-                    now - before + (ev.empty() ? g.thoughts_tokens : 0));
+    ev.emplace_back(
+        response_json(g, std::move(parts), last ? std::string_view(g.finish) : "",
+                      usage_json(g.prompt_tokens, now, g.thoughts_tokens, g.cached_tokens)),
+        now - before + (ev.empty() ? g.thoughts_tokens : 0));
   }
   bool finished = !pieces.empty() && g.finish != "SAFETY";
   if (!finished) {
     std::optional<std::size_t> cand;
     if (!so_far.empty()) cand = estimate_tokens(so_far);
     ev.emplace_back(
-        response_json(g, {}, g.finish, usage_json(g.prompt_tokens, cand, g.thoughts_tokens)),
+        response_json(g, {}, g.finish,
+                      usage_json(g.prompt_tokens, cand, g.thoughts_tokens, g.cached_tokens)),
         ev.empty() ? g.thoughts_tokens : 0);
   }
   return ev;
@@ -624,8 +651,10 @@ class service {
     bool sse = false;
     std::optional<std::string> query_key;
     std::optional<std::string> page_token;
+    std::string update_mask;
     std::int64_t page_size = 50;
     for (auto p : u.params()) {
+      if (p.key == "updateMask") update_mask = std::string(p.value);
       if (p.key == "alt" && p.value == "sse") sse = true;
       if (p.key == "key") query_key = std::string(p.value);
       if (p.key == "pageToken") page_token = std::string(p.value);
@@ -657,9 +686,20 @@ class service {
       }
     }
     endpoint ep = endpoint::other;
-    std::string model, method;
+    std::string model, method, cache_name;
     if (version.empty()) {
       // not routed
+    } else if (rest == "cachedContents") {
+      if (verb == "POST") ep = endpoint::cached_create;
+      if (verb == "GET") ep = endpoint::cached_list;
+      method = "createCachedContent";
+    } else if (rest.compare(0, 15, "cachedContents/") == 0 && rest.size() > 15 &&
+               rest.find('/', 15) == std::string::npos) {
+      cache_name = rest;
+      if (verb == "GET") ep = endpoint::cached_get;
+      if (verb == "PATCH") ep = endpoint::cached_patch;
+      if (verb == "DELETE") ep = endpoint::cached_delete;
+      method = "getCachedContent";
     } else if (rest == "models") {
       if (verb == "GET") ep = endpoint::list_models;
     } else if (rest.compare(0, 7, "models/") == 0) {
@@ -723,6 +763,8 @@ class service {
     }
 
     if (ep == endpoint::list_models) return list_models(page_size, page_token);
+    if (ep >= endpoint::cached_create && ep <= endpoint::cached_delete)
+      return cached_contents(ep, cache_name, body, update_mask, page_size, page_token);
 
     const model_info* m = find_model(model);
     if (ep == endpoint::get_model) {
@@ -756,8 +798,17 @@ class service {
     switch (ep) {
       case endpoint::generate:
       case endpoint::stream: {
-        auto g = generate(ro, *m, flt.kind, key, f);
+        std::size_t cached = 0;
+        json::object merged;
+        const json::object* effective = &ro;
+        if (ro.contains("cachedContent")) {
+          auto e = with_cached_content(ro, model, merged, cached);
+          if (e) return error_reply(f, std::move(*e));
+          effective = &merged;
+        }
+        auto g = generate(*effective, *m, flt.kind, key, f);
         if (!g) return std::move(*g.error);
+        g.value->cached_tokens = cached;
         if (ep == endpoint::generate) {
           r = json_reply(unary_response(*g.value),
                          g.value->thoughts_tokens + estimate_tokens(g.value->text));
@@ -1494,6 +1545,200 @@ class service {
     o["embeddings"] = std::move(out);
     return json_reply(o);
   }
+
+  // ---- cachedContents ---------------------------------------------------------------
+  struct cache_entry {
+    std::string name, model, display_name;
+    json::object content;  ///< contents, systemInstruction, tools, toolConfig
+    std::chrono::system_clock::time_point created, updated, expires;
+    std::size_t tokens = 0;
+  };
+
+  static std::string rfc3339(std::chrono::system_clock::time_point t) {
+    auto secs = std::chrono::floor<std::chrono::seconds>(t);
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
+    std::time_t tt = std::chrono::system_clock::to_time_t(secs);
+    std::tm tm{};
+    ::gmtime_r(&tt, &tm);
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<long long>(us));
+    return buf;
+  }
+  /// "3600s", "0.5s" -> the duration; nullopt when malformed or negative.
+  static std::optional<std::chrono::milliseconds> parse_ttl(const json::value* v) {
+    if (v == nullptr || !v->is_string()) return std::nullopt;
+    std::string t(v->get_string());
+    if (t.size() < 2 || t.back() != 's') return std::nullopt;
+    char* end = nullptr;
+    double secs = std::strtod(t.c_str(), &end);
+    if (end != t.c_str() + t.size() - 1 || !(secs >= 0)) return std::nullopt;
+    return std::chrono::milliseconds(static_cast<std::int64_t>(secs * 1000));
+  }
+  static json::object cache_json(const cache_entry& c) {
+    json::object o;
+    o["name"] = c.name;
+    o["model"] = c.model;
+    if (!c.display_name.empty()) o["displayName"] = c.display_name;
+    o["createTime"] = rfc3339(c.created);
+    o["updateTime"] = rfc3339(c.updated);
+    o["expireTime"] = rfc3339(c.expires);
+    json::object u;
+    u["totalTokenCount"] = c.tokens;
+    o["usageMetadata"] = std::move(u);
+    return o;
+  }
+  void drop_expired(std::chrono::system_clock::time_point now) {
+    for (auto it = caches_.begin(); it != caches_.end();)
+      it = it->second.expires <= now ? caches_.erase(it) : std::next(it);
+  }
+  static error_spec cache_not_found() {
+    return {403, "PERMISSION_DENIED", "CachedContent not found (or permission denied)", {}};
+  }
+
+  reply cached_contents(endpoint ep, const std::string& name, const std::string& body,
+                        const std::string& update_mask, std::int64_t page_size,
+                        const std::optional<std::string>& page_token) {
+    const auto now = std::chrono::system_clock::now();
+    json::object ro;
+    if (ep == endpoint::cached_create || ep == endpoint::cached_patch) {
+      boost::system::error_code ec;
+      auto v = json::parse(body, ec);
+      if (ec || !v.is_object())
+        return error_reply(framing::unary,
+                           {400, "INVALID_ARGUMENT", "Invalid JSON payload received.", {}});
+      ro = std::move(v.get_object());
+    }
+    std::lock_guard lk(mu_);
+    drop_expired(now);
+    switch (ep) {
+      case endpoint::cached_create: {
+        std::string model;
+        if (auto const* m = ro.if_contains("model"); m != nullptr && m->is_string())
+          model = std::string(m->get_string());
+        const std::string id = model.compare(0, 7, "models/") == 0 ? model.substr(7) : model;
+        if (id.empty() || find_model(id) == nullptr)
+          return error_reply(framing::unary, {404,
+                                              "NOT_FOUND",
+                                              "models/" + id +
+                                                  " is not found for "
+                                                  "createCachedContent",
+                                              {}});
+        cache_entry c;
+        c.model = "models/" + id;
+        for (auto k : {"contents", "systemInstruction", "tools", "toolConfig"})
+          if (auto const* x = ro.if_contains(k)) c.content[k] = *x;
+        c.tokens = prompt_tokens(c.content);
+        const std::size_t min = id.find("pro") != std::string::npos ? 4096 : 1024;
+        if (c.tokens < min)
+          return error_reply(framing::unary, {400,
+                                              "INVALID_ARGUMENT",
+                                              "Cached content is too small. total_token_count=" +
+                                                  std::to_string(c.tokens) +
+                                                  ", min_total_token_count=" + std::to_string(min),
+                                              {}});
+        std::chrono::milliseconds ttl = std::chrono::hours(1);
+        if (ro.contains("ttl")) {
+          auto t = parse_ttl(ro.if_contains("ttl"));
+          if (!t)
+            return error_reply(framing::unary,
+                               {400, "INVALID_ARGUMENT", "Invalid value at 'ttl'", {}});
+          ttl = *t;
+        }
+        if (auto const* d = ro.if_contains("displayName"); d != nullptr && d->is_string())
+          c.display_name = std::string(d->get_string());
+        c.created = c.updated = now;
+        c.expires = now + ttl;
+        c.name = "cachedContents/" + response_id(id_seed_ * 31 + ++cache_seq_);
+        auto out = cache_json(c);
+        caches_.emplace(c.name, std::move(c));
+        return json_reply(out);
+      }
+      case endpoint::cached_get: {
+        auto it = caches_.find(name);
+        if (it == caches_.end()) return error_reply(framing::unary, cache_not_found());
+        return json_reply(cache_json(it->second));
+      }
+      case endpoint::cached_list: {
+        std::size_t start = 0;
+        if (page_token) start = static_cast<std::size_t>(std::atoll(page_token->c_str()));
+        std::size_t n = page_size > 0 ? static_cast<std::size_t>(page_size) : 50;
+        json::array items;
+        std::size_t i = 0;
+        for (auto& [k, c] : caches_) {
+          if (i >= start && items.size() < n) items.push_back(cache_json(c));
+          ++i;
+        }
+        json::object o;
+        if (!items.empty()) o["cachedContents"] = std::move(items);
+        if (start + n < caches_.size()) o["nextPageToken"] = std::to_string(start + n);
+        return json_reply(o);
+      }
+      case endpoint::cached_patch: {
+        auto it = caches_.find(name);
+        if (it == caches_.end()) return error_reply(framing::unary, cache_not_found());
+        if (update_mask != "ttl")
+          return error_reply(
+              framing::unary,
+              {400, "INVALID_ARGUMENT", "The emulator updates only 'ttl' (updateMask=ttl)", {}});
+        auto t = parse_ttl(ro.if_contains("ttl"));
+        if (!t)
+          return error_reply(framing::unary,
+                             {400, "INVALID_ARGUMENT", "Invalid value at 'ttl'", {}});
+        it->second.updated = now;
+        it->second.expires = now + *t;
+        return json_reply(cache_json(it->second));
+      }
+      case endpoint::cached_delete: {
+        if (caches_.erase(name) == 0) return error_reply(framing::unary, cache_not_found());
+        return json_reply(json::object{});
+      }
+      default: return html_not_found(name);
+    }
+  }
+
+  /// The request as the model sees it with its cachedContent: the cache's contents first,
+  /// its system instruction and tools. The cached tokens are told in `cached`.
+  std::optional<error_spec> with_cached_content(const json::object& ro, const std::string& model,
+                                                json::object& merged, std::size_t& cached) {
+    for (auto k : {"systemInstruction", "tools", "toolConfig"})
+      if (ro.contains(k))
+        return error_spec{400,
+                          "INVALID_ARGUMENT",
+                          "CachedContent can not be used with GenerateContent request setting "
+                          "system_instruction, tools or tool_config.\n\nProposed fix: move those "
+                          "values to CachedContent from GenerateContent request.",
+                          {}};
+    auto const* n = ro.if_contains("cachedContent");
+    if (n == nullptr || !n->is_string()) return cache_not_found();
+    std::lock_guard lk(mu_);
+    drop_expired(std::chrono::system_clock::now());
+    auto it = caches_.find(std::string(n->get_string()));
+    if (it == caches_.end()) return cache_not_found();
+    const auto& c = it->second;
+    if (c.model != "models/" + model)
+      return error_spec{400,
+                        "INVALID_ARGUMENT",
+                        "Model used by GenerateContent request (models/" + model +
+                            ") and CachedContent (" + c.model + ") has to be the same.",
+                        {}};
+    merged = ro;
+    merged.erase("cachedContent");
+    json::array contents;
+    if (auto const* cc = c.content.if_contains("contents"); cc != nullptr && cc->is_array())
+      contents = cc->get_array();
+    if (auto const* rc = ro.if_contains("contents"); rc != nullptr && rc->is_array())
+      for (auto& x : rc->get_array()) contents.push_back(x);
+    merged["contents"] = std::move(contents);
+    for (auto k : {"systemInstruction", "tools", "toolConfig"})
+      if (auto const* x = c.content.if_contains(k)) merged[k] = *x;
+    cached = c.tokens;
+    return std::nullopt;
+  }
+
+  std::map<std::string, cache_entry> caches_;
+  std::uint64_t cache_seq_ = 0;
 
   std::string api_key_;
   std::uint32_t rpm_limit_;
