@@ -92,6 +92,9 @@ struct call_options {
   cache_mode cache = cache_mode::use;
   std::chrono::milliseconds cache_ttl{0};                   ///< 0: the cache policy's default
   std::vector<std::pair<std::string, std::string>> labels;  ///< copied into logs and metrics
+  /// The prompt's tokens when known (e.g. cost::token_counter); 0: estimated from the
+  /// request's size. Limits and budgets reserve by it.
+  std::int64_t prompt_tokens = 0;
 };
 
 }  // namespace v1

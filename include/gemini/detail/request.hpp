@@ -151,9 +151,12 @@ inline std::int64_t max_output_of(const wire::generate_content_request& req) {
   return 1024;
 }
 
-/// Rough prompt estimate (4 bytes a token) + the output the request may produce.
-inline limit::cost estimate(const wire::generate_content_request& req, std::size_t body_bytes) {
-  return limit::cost{static_cast<std::int64_t>(body_bytes / 4) + max_output_of(req)};
+/// The prompt's tokens (`known` when the caller counted them, else a rough 4 bytes a
+/// token) + the output the request may produce.
+inline limit::cost estimate(const wire::generate_content_request& req, std::size_t body_bytes,
+                            std::int64_t known = 0) {
+  const auto prompt = known > 0 ? known : static_cast<std::int64_t>(body_bytes / 4);
+  return limit::cost{prompt + max_output_of(req)};
 }
 
 /// True for failures that another endpoint may not have (everything but the request's

@@ -55,7 +55,7 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::gen
     // Encoding is synchronous; only the exchange is a coroutine (one frame fewer a call).
     auto body = encode_generate(req, opts_.max_request_bytes);
     if (!body) return ready<wire::generate_content_response>(std::move(body).error());
-    auto c = estimate(req, body->size());
+    auto c = estimate(req, body->size(), options_of(o).prompt_tokens);
     std::string target = method_target(options_of(o), "generateContent");
     return unary<wire::generate_content_response>(observe::operation::generate_content, "POST",
                                                   std::move(target), std::move(*body),
@@ -115,7 +115,7 @@ result<std::string> pipeline<S>::prepare(wire::generate_content_request& req, co
   }
   auto body = encode_generate(req, opts_.max_request_bytes);
   if (!body) return body;
-  cs.emplace(begin_call(o, estimate(req, body->size()), op));
+  cs.emplace(begin_call(o, estimate(req, body->size(), o.prompt_tokens), op));
   note([&] { return event_of(observe::event_kind::call_start, *cs); });
   if constexpr (!budget_stage_t::async) {
     if (auto e = budget_.before(bc, clock_, budget_request_of(req, o, *cs))) {
