@@ -230,6 +230,10 @@ class pipeline {
       base_ = std::move(*b);
     if (!opts_.model.empty())
       generate_target_ = base_.path + "/" + model_path(opts_.model) + ":generateContent";
+    // gen_ai.provider.name of the client's own endpoint (OpenTelemetry's values).
+    provider_ = base_.origin.host.find("aiplatform.googleapis.com") != std::string::npos
+                    ? "gcp.vertex_ai"
+                    : "gcp.gemini";
     if (!config_error_ && opts_.model.empty())
       config_error_ = gemini::error(errc::bad_configuration, "client_options::model is empty");
     if (!config_error_ && (opts_.timeout.count() <= 0 || opts_.attempt_timeout.count() <= 0))
@@ -334,6 +338,8 @@ class pipeline {
     cs.cost.model = model_of(o);  // views into the call's options, valid until it returns
     cs.cost.tenant = o.tenant;
     cs.cost.call = limit::next_call_id();
+    cs.user = o.user;
+    cs.labels = &o.labels;
     cs.prio = o.priority;
     cs.began = transport::clock_type::now();
     auto total = o.timeout.count() > 0 ? o.timeout : opts_.timeout;
@@ -512,8 +518,8 @@ class pipeline {
   void note(Make&& make) {
     observe_.record(std::forward<Make>(make));
   }
-  static observe::event event_of(observe::event_kind k, const call_state& cs,
-                                 const gemini::error* err = nullptr, std::ptrdiff_t endpoint = -1) {
+  observe::event event_of(observe::event_kind k, const call_state& cs,
+                          const gemini::error* err = nullptr, std::ptrdiff_t endpoint = -1) const {
     observe::event e;
     e.kind = k;
     e.operation = cs.op;
@@ -522,6 +528,12 @@ class pipeline {
     e.attempt = cs.retry.attempts;
     e.endpoint = endpoint;
     e.error = err;
+    e.call = cs.cost.call;
+    e.user = cs.user;
+    e.labels = cs.labels;
+    e.server_address = base_.origin.host;
+    e.server_port = base_.origin.port;
+    e.provider = provider_;
     return e;
   }
   template <class T>
@@ -534,7 +546,12 @@ class pipeline {
           e.response_model = r->model_version;
         }
       }
+      if constexpr (requires { r->response_id; }) {
+        if (r) e.response_id = r->response_id;
+      }
       e.elapsed = transport::clock_type::now() - cs.began;
+      e.chunks = cs.chunks;
+      if (cs.chunks > 0) e.first_chunk = cs.first_chunk - cs.began;
       return e;
     });
   }
@@ -624,6 +641,7 @@ class pipeline {
   transport::base_url base_;
   std::optional<gemini::error> config_error_;
   std::string generate_target_;  // base path + models/{model}:generateContent
+  std::string_view provider_ = "gcp.gemini";
   [[no_unique_address]] Cache cache_;
   [[no_unique_address]] Limit limit_;
   [[no_unique_address]] Breaker breaker_;

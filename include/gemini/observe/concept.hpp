@@ -16,7 +16,10 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace gemini {
 inline namespace v1 {
@@ -67,6 +70,7 @@ enum class event_kind {
   limiter_wait,     ///< waited `elapsed` for the rate limiter (`error` set when refused)
   guard_rejected,   ///< the guard refused the request (`error`)
   budget_rejected,  ///< the budget refused the call (`error`)
+  first_chunk,      ///< a stream's first chunk arrived (`elapsed` since the call began)
 };
 
 inline constexpr const char* to_string(event_kind k) noexcept {
@@ -85,6 +89,7 @@ inline constexpr const char* to_string(event_kind k) noexcept {
     case event_kind::limiter_wait: return "limiter_wait";
     case event_kind::guard_rejected: return "guard_rejected";
     case event_kind::budget_rejected: return "budget_rejected";
+    case event_kind::first_chunk: return "first_chunk";
   }
   return "?";
 }
@@ -103,6 +108,15 @@ struct event {
   std::chrono::nanoseconds elapsed{0};          ///< duration of the call / attempt / wait
   std::chrono::milliseconds delay{0};           ///< retry back-off
   bool stale = false;                           ///< cache_hit: a stale entry served on error
+  std::uint64_t call = 0;                       ///< numbers the events of one call
+  std::string_view user;                        ///< call_options::user
+  std::string_view response_id;                 ///< call_end: the answer's responseId
+  std::string_view server_address;              ///< the client's own endpoint's host
+  std::uint16_t server_port = 0;
+  std::string_view provider;                ///< gen_ai.provider.name ("gcp.gemini")
+  int chunks = 0;                           ///< call_end of a stream: chunks delivered
+  std::chrono::nanoseconds first_chunk{0};  ///< call_end of a stream: time to the first
+  const std::vector<std::pair<std::string, std::string>>* labels = nullptr;  ///< call_options
 };
 
 // clang-format off

@@ -260,6 +260,14 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::str
     if (auto e = follow_advice(req, o, *body, *cs, gi, bc)) co_return std::move(*e);
   }
   auto deliver = [&](wire::generate_content_response& chunk) {
+    if (cs->chunks++ == 0) {
+      cs->first_chunk = transport::clock_type::now();
+      note([&] {
+        auto e = event_of(observe::event_kind::first_chunk, *cs);
+        e.elapsed = cs->first_chunk - cs->began;
+        return e;
+      });
+    }
     guard_.chunk(gc, chunk, gi);
     on_chunk(std::as_const(chunk));
   };

@@ -1,0 +1,279 @@
+// gemini-cxx — an in-process metrics registry made for the hot path: counters, gauges and
+// histograms with fixed buckets, labelled, safe from any thread.
+//
+//   gemini::observe::registry reg;
+//   auto& calls = reg.counter({.name = "gen_ai.client.calls", .unit = "{call}",
+//                              .help = "Calls", .labels = {"gen_ai.request.model"}});
+//   calls.add({"gemini-2.5-flash"}, 1);
+//   auto& dur = reg.histogram({.name = "gen_ai.client.operation.duration", .unit = "s",
+//                              .labels = {"gen_ai.request.model"},
+//                              .buckets = {0.01, 0.02, 0.04}});
+//   dur.observe({"gemini-2.5-flash"}, 0.031);
+//
+// Recording for a label set seen before takes no lock and allocates nothing: the series is
+// found in an open-addressing table of published pointers (lookups read, only the first
+// record of a new label set takes the family's mutex). Each series keeps its values in
+// per-thread shards (cache-line sized), so threads recording the same series do not fight
+// over one cache line; exposition sums the shards. A family holds at most `max_series`
+// label sets; records past the bound go to one series whose values are all "_other" (and
+// are counted in `overflowed()`), so an unbounded label (a tenant id) cannot grow memory.
+//
+// Names are OpenTelemetry's (dots); exposition (observe/prometheus.hpp) translates them.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <initializer_list>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace gemini {
+inline namespace v1 {
+namespace observe {
+
+enum class metric_kind { counter, gauge, histogram };
+
+struct metric_options {
+  std::string name;  ///< OpenTelemetry name, e.g. "gen_ai.client.token.usage"
+  std::string unit;  ///< UCUM: "s", "By", "{token}", "1", "USD"
+  std::string help;
+  std::vector<std::string> labels;  ///< label (attribute) names, fixed per family
+  std::vector<double> buckets;      ///< histograms: increasing upper bounds (no +Inf)
+  std::size_t max_series = 500;     ///< label sets kept; the rest go to "_other"
+};
+
+namespace detail {
+
+inline constexpr std::size_t shards = 8;
+inline constexpr std::size_t line = 64;
+
+/// This thread's shard: threads are spread over the shards in the order they first record.
+inline std::size_t shard_index() noexcept {
+  static std::atomic<std::size_t> next{0};
+  thread_local const std::size_t mine = next.fetch_add(1, std::memory_order_relaxed) % shards;
+  return mine;
+}
+
+inline void add_double(std::atomic<double>& a, double v) noexcept {
+  a.fetch_add(v, std::memory_order_relaxed);
+}
+
+inline std::uint64_t hash_values(std::span<const std::string_view> values) noexcept {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (auto v : values) {
+    for (unsigned char c : v) h = (h ^ c) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL;  // separator: ("ab","c") != ("a","bc")
+  }
+  return h;
+}
+
+}  // namespace detail
+
+/// One label set's values. Cells: per shard, [count, sum, bucket 0..n] (histogram) or
+/// [value] (counter); gauges use `gauge_value`.
+class series {
+ public:
+  series(std::span<const std::string_view> values, std::size_t cells_per_shard)
+      : stride_((cells_per_shard * sizeof(std::atomic<double>) + detail::line - 1) / detail::line *
+                detail::line / sizeof(std::atomic<double>)),
+        cells_(new std::atomic<double>[stride_ * detail::shards]) {
+    values_.reserve(values.size());
+    for (auto v : values) values_.emplace_back(v);
+    for (std::size_t i = 0; i < stride_ * detail::shards; ++i)
+      cells_[i].store(0, std::memory_order_relaxed);
+  }
+  const std::vector<std::string>& values() const noexcept { return values_; }
+  bool equals(std::span<const std::string_view> v) const noexcept {
+    if (v.size() != values_.size()) return false;
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (v[i] != values_[i]) return false;
+    return true;
+  }
+  std::atomic<double>* shard() noexcept { return &cells_[detail::shard_index() * stride_]; }
+  /// The sum over shards of cell `i`.
+  double total(std::size_t i) const noexcept {
+    double t = 0;
+    for (std::size_t s = 0; s < detail::shards; ++s)
+      t += cells_[s * stride_ + i].load(std::memory_order_relaxed);
+    return t;
+  }
+  std::atomic<double> gauge_value{0};
+
+ private:
+  std::vector<std::string> values_;
+  std::size_t stride_;
+  std::unique_ptr<std::atomic<double>[]> cells_;
+};
+
+/// One metric: a name, its labels, its series.
+class family {
+ public:
+  family(metric_kind k, metric_options o) : kind_(k), o_(std::move(o)) {
+    if (o_.max_series == 0) o_.max_series = 1;
+    std::size_t cap = 16;
+    while (cap < 2 * (o_.max_series + 1)) cap *= 2;
+    table_ = std::vector<std::atomic<series*>>(cap);
+    for (auto& s : table_) s.store(nullptr, std::memory_order_relaxed);
+  }
+  family(const family&) = delete;
+  family& operator=(const family&) = delete;
+
+  metric_kind kind() const noexcept { return kind_; }
+  const metric_options& options() const noexcept { return o_; }
+  /// Records that went to the "_other" series because the family was full.
+  std::uint64_t overflowed() const noexcept { return overflowed_.load(std::memory_order_relaxed); }
+
+  /// The series of these label values (as many as the family's labels), created on first
+  /// use. Never null.
+  series& at(std::span<const std::string_view> values) {
+    if (values.size() != o_.labels.size()) return other();  // a caller's mistake: kept, not lost
+    const std::uint64_t h = detail::hash_values(values);
+    const std::size_t mask = table_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      series* s = table_[i].load(std::memory_order_acquire);
+      if (s == nullptr) break;
+      if (s->equals(values)) return *s;
+    }
+    return insert(values, h);
+  }
+  series& at(std::initializer_list<std::string_view> values) {
+    return at(std::span<const std::string_view>(values.begin(), values.size()));
+  }
+
+  // ---- recording ------------------------------------------------------------------------
+  void add(std::span<const std::string_view> values, double v) { add(at(values), v); }
+  void add(std::initializer_list<std::string_view> values, double v) { add(at(values), v); }
+  void add(series& s, double v) noexcept { detail::add_double(s.shard()[0], v); }
+
+  void set(std::initializer_list<std::string_view> values, double v) { set(at(values), v); }
+  void set(series& s, double v) noexcept { s.gauge_value.store(v, std::memory_order_relaxed); }
+  void add_gauge(series& s, double v) noexcept { detail::add_double(s.gauge_value, v); }
+
+  void observe(std::span<const std::string_view> values, double v) { observe(at(values), v); }
+  void observe(std::initializer_list<std::string_view> values, double v) { observe(at(values), v); }
+  void observe(series& s, double v) noexcept {
+    auto* c = s.shard();
+    const auto& b = o_.buckets;
+    std::size_t i = static_cast<std::size_t>(std::lower_bound(b.begin(), b.end(), v) - b.begin());
+    c[0].fetch_add(1, std::memory_order_relaxed);  // count (exact in a double to 2^53)
+    detail::add_double(c[1], v);
+    c[2 + i].fetch_add(1, std::memory_order_relaxed);  // i == size(): the +Inf bucket
+  }
+
+  /// Calls `f(series const&)` for every series (exposition; takes the family's mutex).
+  template <class F>
+  void each(F&& f) const {
+    std::lock_guard lock(mutex_);
+    for (auto& s : all_) f(*s);
+  }
+
+ private:
+  std::size_t cells() const noexcept {
+    return kind_ == metric_kind::histogram ? 2 + o_.buckets.size() + 1 : 1;
+  }
+  series& insert(std::span<const std::string_view> values, std::uint64_t h) {
+    std::lock_guard lock(mutex_);
+    const std::size_t mask = table_.size() - 1;
+    std::size_t i = h & mask;
+    for (;; i = (i + 1) & mask) {  // again, under the lock: another thread may have won
+      series* s = table_[i].load(std::memory_order_acquire);
+      if (s == nullptr) break;
+      if (s->equals(values)) return *s;
+    }
+    if (all_.size() >= o_.max_series) {
+      overflowed_.fetch_add(1, std::memory_order_relaxed);
+      return other_locked();
+    }
+    all_.push_back(std::make_unique<series>(values, cells()));
+    table_[i].store(all_.back().get(), std::memory_order_release);
+    return *all_.back();
+  }
+  series& other() {
+    std::lock_guard lock(mutex_);
+    return other_locked();
+  }
+  series& other_locked() {
+    if (!other_) {
+      std::vector<std::string_view> v(o_.labels.size(), "_other");
+      all_.push_back(std::make_unique<series>(v, cells()));
+      other_ = all_.back().get();
+    }
+    return *other_;
+  }
+
+  metric_kind kind_;
+  metric_options o_;
+  std::vector<std::atomic<series*>> table_;
+  std::vector<std::unique_ptr<series>> all_;  ///< owns every series (and "_other")
+  series* other_ = nullptr;
+  std::atomic<std::uint64_t> overflowed_{0};
+  mutable std::mutex mutex_;
+};
+
+/// The families of a process (or of one component). Families live as long as the
+/// registry; references to them stay valid.
+class registry {
+ public:
+  registry() = default;
+  registry(const registry&) = delete;
+  registry& operator=(const registry&) = delete;
+
+  family& counter(metric_options o) { return add(metric_kind::counter, std::move(o)); }
+  family& gauge(metric_options o) { return add(metric_kind::gauge, std::move(o)); }
+  family& histogram(metric_options o) { return add(metric_kind::histogram, std::move(o)); }
+
+  /// The family of that name, or null.
+  const family* find(std::string_view name) const {
+    std::lock_guard lock(mutex_);
+    for (auto& f : families_)
+      if (f->options().name == name) return f.get();
+    return nullptr;
+  }
+  template <class F>
+  void each(F&& f) const {
+    std::lock_guard lock(mutex_);
+    for (auto& fam : families_) f(*fam);
+  }
+
+ private:
+  /// A second registration of a name returns the first family when kind, unit and labels
+  /// agree, and throws std::invalid_argument when they do not (two meanings, one name).
+  family& add(metric_kind k, metric_options o) {
+    std::lock_guard lock(mutex_);
+    for (auto& f : families_)
+      if (f->options().name == o.name) {
+        if (f->kind() != k || f->options().unit != o.unit || f->options().labels != o.labels ||
+            f->options().buckets != o.buckets)
+          throw std::invalid_argument("metric '" + o.name +
+                                      "' registered twice with different kinds, units, labels "
+                                      "or buckets");
+        return *f;
+      }
+    if (k == metric_kind::histogram) {
+      for (std::size_t i = 1; i < o.buckets.size(); ++i)
+        if (!(o.buckets[i - 1] < o.buckets[i]))
+          throw std::invalid_argument("metric '" + o.name + "': buckets must increase");
+    }
+    families_.push_back(std::make_unique<family>(k, std::move(o)));
+    return *families_.back();
+  }
+
+  std::vector<std::unique_ptr<family>> families_;
+  mutable std::mutex mutex_;
+};
+
+}  // namespace observe
+}  // namespace v1
+}  // namespace gemini
