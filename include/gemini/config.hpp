@@ -95,6 +95,10 @@ struct call_options {
   /// The prompt's tokens when known (e.g. cost::token_counter); 0: estimated from the
   /// request's size. Limits and budgets reserve by it.
   std::int64_t prompt_tokens = 0;
+  /// W3C trace context ("00-<trace id>-<parent id>-<flags>") sent upstream as the
+  /// `traceparent` header and given to the observer; a malformed value is not sent (as the
+  /// W3C spec has receivers ignore it).
+  std::string traceparent;
 };
 
 }  // namespace v1

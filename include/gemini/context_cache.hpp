@@ -23,6 +23,7 @@
 // and the call is sent again whole. Used from the client's executor, like the client.
 #pragma once
 
+#include <gemini/config.hpp>
 #include <gemini/cost/price_table.hpp>
 #include <gemini/error.hpp>
 #include <gemini/prompt/compact.hpp>

@@ -183,3 +183,31 @@ TEST_CASE("telemetry: record_business_metric lands in the same exposition", "[ob
   auto text = observe::exposition_text(*t.metrics());
   CHECK_THAT(text, Catch::Contains("shop_orders_summarised_total{channel=\"web\"} 3\n"));
 }
+
+TEST_CASE("telemetry: a caller's traceparent goes upstream and into the log line",
+          "[observe][emulator]") {
+  gemini::testing::emulator emu(keyed());
+  asio::io_context ioc;
+  std::vector<std::string> lines;
+  auto cfg = config_on(emu);
+  cfg.observe.log = [&](std::string_view l) { lines.emplace_back(l); };
+  basic_client<observed> c(ioc.get_executor(), cfg);
+  const std::string tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  call_options o;
+  o.traceparent = tp;
+  REQUIRE(run(ioc, c.generate("traced", o)));
+  CHECK(emu.last_request().header("traceparent") == tp);
+  REQUIRE(run(ioc, c.stream(
+                       "traced stream", [](const generate_response&) {}, o)));
+  CHECK(emu.last_request().header("traceparent") == tp);
+  auto line = boost::json::parse(lines.at(0)).as_object();
+  CHECK(line.at("trace_id") == "4bf92f3577b34da6a3ce929d0e0e4736");
+  CHECK(line.at("parent_span_id") == "00f067aa0ba902b7");
+  for (std::string bad : {"00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+                          "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+                          "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "garbage"}) {
+    o.traceparent = bad;
+    REQUIRE(run(ioc, c.generate("badly traced", o)));
+    CHECK(emu.last_request().header("traceparent").empty());
+  }
+}

@@ -324,26 +324,14 @@ TEST_CASE("pipeline order: a stream's chunks pass the guard before the caller",
                                  [](const wire::generate_content_response&) { note("on_chunk"); }));
   REQUIRE(r);
   CHECK(r->text() == "hi!");
-  const std::vector<std::string> expected = {"guard.inspect",
-                                             "retry.on_request",
-                                             "observe.call_start",
-                                             "budget.reserve",
-                                             "breaker.allow",
-                                             "limit.acquire",
-                                             "route.choose(a)",
-                                             "observe.attempt_start",
-                                             "transport(a)",
-                                             "guard.chunk",
-                                             "on_chunk",
-                                             "guard.chunk",
-                                             "on_chunk",
-                                             "breaker.success",
-                                             "limit.release",
-                                             "route.finished(a)",
-                                             "observe.attempt_end",
-                                             "guard.filter",
-                                             "observe.call_end",
-                                             "budget.settle"};
+  const std::vector<std::string> expected = {
+      "guard.inspect",       "retry.on_request", "observe.call_start", "budget.reserve",
+      "breaker.allow",       "limit.acquire",    "route.choose(a)",    "observe.attempt_start",
+      "transport(a)",
+      "observe.first_chunk",  // time to first chunk
+      "guard.chunk",         "on_chunk",         "guard.chunk",        "on_chunk",
+      "breaker.success",     "limit.release",    "route.finished(a)",  "observe.attempt_end",
+      "guard.filter",        "observe.call_end", "budget.settle"};
   CHECK(f.log == expected);
 }
 

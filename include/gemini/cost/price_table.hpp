@@ -241,6 +241,9 @@ inline std::int64_t charge(std::int64_t tokens, std::int64_t rate, std::int64_t 
 
 }  // namespace detail
 
+inline void price_call(const price_table& table, const model_price& entry,
+                       const wire::usage_metadata& u, call_cost& c, service_tier tier);
+
 /// The cost of one call from its usageMetadata, priced by `model` (the response's
 /// modelVersion; the requested model when it is empty). An unpriced model is an error
 /// (errc::not_found, "no price for ..."), never a zero.
@@ -254,6 +257,15 @@ inline result<call_cost> cost_of(const price_table& table, const wire::usage_met
   call_cost c;
   c.model = p->model;
   c.effective_from = p->effective_from;
+  price_call(table, *p, u, c, tier);
+  return c;
+}
+
+/// cost_of's arithmetic for an entry already found: fills the amounts, `long_prompt` and
+/// `discount_percent` of `c` (not its strings). Allocates nothing (hot paths use it).
+inline void price_call(const price_table& table, const model_price& entry,
+                       const wire::usage_metadata& u, call_cost& c, service_tier tier) {
+  const model_price* p = &entry;
   c.long_prompt = p->long_prompt_above > 0 && u.prompt_token_count > p->long_prompt_above;
   const rates& r = c.long_prompt ? p->long_prompt : p->standard;
 
@@ -281,12 +293,15 @@ inline result<call_cost> cost_of(const price_table& table, const wire::usage_met
   std::int64_t out = detail::charge(out_tokens, r.output, r.output);
 
   if (tier == service_tier::from_usage) {
-    std::string t;
-    for (char ch : u.service_tier)
-      t += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    tier = t == "flex"    ? service_tier::flex
-           : t == "batch" ? service_tier::batch
-                          : service_tier::standard;
+    auto is = [&](std::string_view w) {
+      return u.service_tier.size() == w.size() &&
+             std::equal(w.begin(), w.end(), u.service_tier.begin(), [](char a, char b) {
+               return a == std::tolower(static_cast<unsigned char>(b));
+             });
+    };
+    tier = is("flex")    ? service_tier::flex
+           : is("batch") ? service_tier::batch
+                         : service_tier::standard;
   }
   c.discount_percent = tier == service_tier::flex    ? table.flex_discount_percent()
                        : tier == service_tier::batch ? table.batch_discount_percent()
@@ -298,7 +313,6 @@ inline result<call_cost> cost_of(const price_table& table, const wire::usage_met
   c.cached_input = money::from_pico(discounted(cin));
   c.output = money::from_pico(discounted(out));
   c.total = c.input + c.cached_input + c.output;
-  return c;
 }
 
 /// The most a request can cost before it is sent: `input_tokens` at the input rate (the

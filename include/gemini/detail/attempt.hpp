@@ -35,7 +35,8 @@ struct call_state {
   limit::cost cost;  // views into the call's options (valid while the call runs)
   gemini::priority prio = gemini::priority::normal;
   observe::operation op = observe::operation::generate_content;
-  std::string_view user;  // call_options::user
+  std::string_view user;         // call_options::user
+  std::string_view traceparent;  // call_options::traceparent, when well-formed
   const std::vector<std::pair<std::string, std::string>>* labels = nullptr;
   int chunks = 0;                                   // a stream's chunks delivered
   transport::clock_type::time_point first_chunk{};  // when the first one was

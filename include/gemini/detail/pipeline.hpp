@@ -230,10 +230,6 @@ class pipeline {
       base_ = std::move(*b);
     if (!opts_.model.empty())
       generate_target_ = base_.path + "/" + model_path(opts_.model) + ":generateContent";
-    // gen_ai.provider.name of the client's own endpoint (OpenTelemetry's values).
-    provider_ = base_.origin.host.find("aiplatform.googleapis.com") != std::string::npos
-                    ? "gcp.vertex_ai"
-                    : "gcp.gemini";
     if (!config_error_ && opts_.model.empty())
       config_error_ = gemini::error(errc::bad_configuration, "client_options::model is empty");
     if (!config_error_ && (opts_.timeout.count() <= 0 || opts_.attempt_timeout.count() <= 0))
@@ -282,14 +278,14 @@ class pipeline {
     return t;
   }
 
-  transport::http_request make_request(const char* method, std::string target,
-                                       std::string body) const {
+  transport::http_request make_request(const char* method, std::string target, std::string body,
+                                       std::string_view traceparent) const {
     transport::http_request r;
     r.origin = base_.origin;
     if (std::strcmp(method, "POST") != 0) r.method = method;  // "POST" is the default
     r.target = std::move(target);
     r.body = std::move(body);
-    r.headers.reserve(2);
+    r.headers.reserve(3);
     auto add = [&r](const char* name, const std::string& value) {
       auto& h = r.headers.emplace_back();  // built in place: no header temporary to move
       h.name = name;
@@ -297,13 +293,15 @@ class pipeline {
     };
     if (!opts_.key.empty()) add("x-goog-api-key", opts_.key.reveal());
     add("x-goog-api-client", client_header);
+    if (!traceparent.empty()) r.headers.push_back({"traceparent", std::string(traceparent)});
     return r;
   }
 
   /// The HTTP request for endpoint `ep` of a routed call, its body encoded once per format.
   template <class Deliver>
   result<transport::http_request> endpoint_request(const route::endpoint& ep,
-                                                   route::detail::routed_call<Deliver>& rc) const {
+                                                   route::detail::routed_call<Deliver>& rc,
+                                                   std::string_view traceparent) const {
     auto base = transport::parse_base_url(ep.base_url);
     if (!base)
       return gemini::error(errc::bad_configuration,
@@ -325,6 +323,7 @@ class pipeline {
       if (!key.empty()) h.headers.push_back({"authorization", "Bearer " + key});
     }
     h.headers.push_back({"x-goog-api-client", client_header});
+    if (!traceparent.empty()) h.headers.push_back({"traceparent", std::string(traceparent)});
     return h;
   }
 
@@ -340,6 +339,7 @@ class pipeline {
     cs.cost.call = limit::next_call_id();
     cs.user = o.user;
     cs.labels = &o.labels;
+    if (valid_traceparent(o.traceparent)) cs.traceparent = o.traceparent;
     cs.prio = o.priority;
     cs.began = transport::clock_type::now();
     auto total = o.timeout.count() > 0 ? o.timeout : opts_.timeout;
@@ -531,9 +531,13 @@ class pipeline {
     e.call = cs.cost.call;
     e.user = cs.user;
     e.labels = cs.labels;
+    e.traceparent = cs.traceparent;
     e.server_address = base_.origin.host;
     e.server_port = base_.origin.port;
-    e.provider = provider_;
+    // gen_ai.provider.name of the client's own endpoint (OpenTelemetry's values).
+    e.provider = base_.origin.host.find("aiplatform.googleapis.com") != std::string::npos
+                     ? "gcp.vertex_ai"
+                     : "gcp.gemini";
     return e;
   }
   template <class T>
@@ -641,7 +645,6 @@ class pipeline {
   transport::base_url base_;
   std::optional<gemini::error> config_error_;
   std::string generate_target_;  // base path + models/{model}:generateContent
-  std::string_view provider_ = "gcp.gemini";
   [[no_unique_address]] Cache cache_;
   [[no_unique_address]] Limit limit_;
   [[no_unique_address]] Breaker breaker_;

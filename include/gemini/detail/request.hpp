@@ -159,6 +159,24 @@ inline limit::cost estimate(const wire::generate_content_request& req, std::size
   return limit::cost{prompt + max_output_of(req)};
 }
 
+/// A well-formed W3C traceparent: "00-" 32 lower-case hex (not all zero) "-" 16 lower-case
+/// hex (not all zero) "-" 2 hex. Other versions than 00 are accepted in the same shape
+/// (but not "ff").
+inline bool valid_traceparent(std::string_view t) noexcept {
+  if (t.size() != 55 || t[2] != '-' || t[35] != '-' || t[52] != '-') return false;
+  auto hex = [&](std::size_t from, std::size_t n, bool nonzero) {
+    bool any = false;
+    for (std::size_t i = from; i < from + n; ++i) {
+      char c = t[i];
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+      any = any || c != '0';
+    }
+    return !nonzero || any;
+  };
+  return hex(0, 2, false) && t.substr(0, 2) != "ff" && hex(3, 32, true) && hex(36, 16, true) &&
+         hex(53, 2, false);
+}
+
 /// True for failures that another endpoint may not have (everything but the request's
 /// own faults and the caller's cancellation or deadline).
 inline bool worth_failover(const gemini::error& e) {

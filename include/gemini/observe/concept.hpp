@@ -117,6 +117,7 @@ struct event {
   int chunks = 0;                           ///< call_end of a stream: chunks delivered
   std::chrono::nanoseconds first_chunk{0};  ///< call_end of a stream: time to the first
   const std::vector<std::pair<std::string, std::string>>* labels = nullptr;  ///< call_options
+  std::string_view traceparent;  ///< the call's W3C trace context (empty: none, or malformed)
 };
 
 // clang-format off

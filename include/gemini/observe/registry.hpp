@@ -13,10 +13,11 @@
 // Recording for a label set seen before takes no lock and allocates nothing: the series is
 // found in an open-addressing table of published pointers (lookups read, only the first
 // record of a new label set takes the family's mutex). Each series keeps its values in
-// per-thread shards (cache-line sized), so threads recording the same series do not fight
-// over one cache line; exposition sums the shards. A family holds at most `max_series`
-// label sets; records past the bound go to one series whose values are all "_other" (and
-// are counted in `overflowed()`), so an unbounded label (a tenant id) cannot grow memory.
+// shards (cache-line sized): the first eight threads own one each and add with a plain
+// load and store, later threads share a ninth with atomic adds; threads recording the same
+// series do not fight over one cache line, and exposition sums the shards. A family holds at most
+// `max_series` label sets; records past the bound go to one series whose values are all "_other"
+// (and are counted in `overflowed()`), so an unbounded label (a tenant id) cannot grow memory.
 //
 // Names are OpenTelemetry's (dots); exposition (observe/prometheus.hpp) translates them.
 #pragma once
@@ -56,14 +57,57 @@ struct metric_options {
 
 namespace detail {
 
-inline constexpr std::size_t shards = 8;
+/// Shards 0..7 each belong to one thread at a time (it adds with a plain load and store);
+/// threads past the eighth share shard 8 (atomic read-modify-write). A thread's shard is
+/// returned when it exits, and the next thread that takes it goes on adding to its cells.
+inline constexpr std::size_t exclusive_shards = 8;
+inline constexpr std::size_t shards = exclusive_shards + 1;
 inline constexpr std::size_t line = 64;
 
-/// This thread's shard: threads are spread over the shards in the order they first record.
+class shard_pool {
+ public:
+  static shard_pool& instance() {
+    static shard_pool p;
+    return p;
+  }
+  std::size_t take() {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < exclusive_shards; ++i)
+      if (!used_[i]) {
+        used_[i] = true;
+        return i;
+      }
+    return exclusive_shards;
+  }
+  void give_back(std::size_t i) {
+    if (i >= exclusive_shards) return;
+    std::lock_guard lock(mutex_);  // orders the old owner's stores before the next owner's
+    used_[i] = false;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::array<bool, exclusive_shards> used_{};
+};
+
+struct shard_holder {
+  std::size_t index = shard_pool::instance().take();
+  ~shard_holder() { shard_pool::instance().give_back(index); }
+};
+
+/// This thread's shard.
 inline std::size_t shard_index() noexcept {
-  static std::atomic<std::size_t> next{0};
-  thread_local const std::size_t mine = next.fetch_add(1, std::memory_order_relaxed) % shards;
-  return mine;
+  thread_local const shard_holder mine;
+  return mine.index;
+}
+
+/// Adds `v` to a cell of this thread's shard: a plain load and store when the thread owns
+/// the shard, an atomic read-modify-write in the shared one.
+inline void add_to(std::atomic<double>& a, double v, std::size_t shard) noexcept {
+  if (shard < exclusive_shards)
+    a.store(a.load(std::memory_order_relaxed) + v, std::memory_order_relaxed);
+  else
+    a.fetch_add(v, std::memory_order_relaxed);
 }
 
 inline void add_double(std::atomic<double>& a, double v) noexcept {
@@ -88,12 +132,17 @@ class series {
   series(std::span<const std::string_view> values, std::size_t cells_per_shard)
       : stride_((cells_per_shard * sizeof(std::atomic<double>) + detail::line - 1) / detail::line *
                 detail::line / sizeof(std::atomic<double>)),
-        cells_(new std::atomic<double>[stride_ * detail::shards]) {
+        cells_(static_cast<std::atomic<double>*>(
+            ::operator new[](stride_* detail::shards * sizeof(std::atomic<double>),
+                             std::align_val_t(detail::line)))) {
     values_.reserve(values.size());
     for (auto v : values) values_.emplace_back(v);
     for (std::size_t i = 0; i < stride_ * detail::shards; ++i)
-      cells_[i].store(0, std::memory_order_relaxed);
+      new (&cells_[i]) std::atomic<double>(0);
   }
+  ~series() { ::operator delete[](cells_, std::align_val_t(detail::line)); }
+  series(const series&) = delete;
+  series& operator=(const series&) = delete;
   const std::vector<std::string>& values() const noexcept { return values_; }
   bool equals(std::span<const std::string_view> v) const noexcept {
     if (v.size() != values_.size()) return false;
@@ -101,7 +150,7 @@ class series {
       if (v[i] != values_[i]) return false;
     return true;
   }
-  std::atomic<double>* shard() noexcept { return &cells_[detail::shard_index() * stride_]; }
+  std::atomic<double>* shard(std::size_t index) noexcept { return &cells_[index * stride_]; }
   /// The sum over shards of cell `i`.
   double total(std::size_t i) const noexcept {
     double t = 0;
@@ -114,7 +163,7 @@ class series {
  private:
   std::vector<std::string> values_;
   std::size_t stride_;
-  std::unique_ptr<std::atomic<double>[]> cells_;
+  std::atomic<double>* cells_;  ///< shards × stride, each shard on its own cache lines
 };
 
 /// One metric: a name, its labels, its series.
@@ -155,7 +204,11 @@ class family {
   // ---- recording ------------------------------------------------------------------------
   void add(std::span<const std::string_view> values, double v) { add(at(values), v); }
   void add(std::initializer_list<std::string_view> values, double v) { add(at(values), v); }
-  void add(series& s, double v) noexcept { detail::add_double(s.shard()[0], v); }
+  void add(series& s, double v) noexcept { add(s, v, detail::shard_index()); }
+  /// With this thread's shard (detail::shard_index()) already at hand.
+  void add(series& s, double v, std::size_t shard) noexcept {
+    detail::add_to(s.shard(shard)[0], v, shard);
+  }
 
   void set(std::initializer_list<std::string_view> values, double v) { set(at(values), v); }
   void set(series& s, double v) noexcept { s.gauge_value.store(v, std::memory_order_relaxed); }
@@ -163,13 +216,14 @@ class family {
 
   void observe(std::span<const std::string_view> values, double v) { observe(at(values), v); }
   void observe(std::initializer_list<std::string_view> values, double v) { observe(at(values), v); }
-  void observe(series& s, double v) noexcept {
-    auto* c = s.shard();
+  void observe(series& s, double v) noexcept { observe(s, v, detail::shard_index()); }
+  void observe(series& s, double v, std::size_t shard) noexcept {
+    auto* c = s.shard(shard);
     const auto& b = o_.buckets;
     std::size_t i = static_cast<std::size_t>(std::lower_bound(b.begin(), b.end(), v) - b.begin());
-    c[0].fetch_add(1, std::memory_order_relaxed);  // count (exact in a double to 2^53)
-    detail::add_double(c[1], v);
-    c[2 + i].fetch_add(1, std::memory_order_relaxed);  // i == size(): the +Inf bucket
+    detail::add_to(c[0], 1, shard);      // count (exact in a double to 2^53)
+    detail::add_to(c[1], v, shard);      // sum
+    detail::add_to(c[2 + i], 1, shard);  // i == size(): the +Inf bucket
   }
 
   /// Calls `f(series const&)` for every series (exposition; takes the family's mutex).

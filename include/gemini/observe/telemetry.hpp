@@ -24,6 +24,7 @@
 #include <gemini/slots.hpp>
 #include <gemini/wire/types.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -188,7 +189,8 @@ class telemetry {
                           : std::shared_ptr<const cost::price_table>(
                                 &cost::price_table::builtin(), [](const cost::price_table*) {})),
         m_(*reg_, o_.max_series),
-        st_(std::make_unique<state>()) {}
+        st_(std::make_unique<state>()),
+        id_(next_id()) {}
   telemetry(telemetry&&) noexcept = default;  // the client builds it from its options
 
   /// The registry the metrics are in (expose it with observe/prometheus.hpp).
@@ -398,7 +400,26 @@ class telemetry {
   void first_chunk(const event&) {}
 
   void attempt_end(const event& e) {
-    m_.attempts.add({e.model, e.error ? error_type(*e.error) : "ok"}, 1);
+    struct slot {
+      std::uint64_t owner = 0;
+      memo_string model;
+      std::string_view outcome;
+      series* s = nullptr;
+    };
+    thread_local std::array<slot, 4> memo;
+    thread_local std::size_t next = 0;
+    const std::string_view outcome = e.error ? error_type(*e.error) : "ok";
+    series* s = nullptr;
+    for (auto& m : memo)
+      if (m.owner == id_ && m.outcome == outcome && m.model.matches(e.model)) s = m.s;
+    if (!s) {
+      auto& m = memo[next++ % memo.size()];
+      m.owner = id_;
+      m.model.set(e.model);
+      m.outcome = outcome;
+      m.s = s = &m_.attempts.at({e.model, outcome});
+    }
+    m_.attempts.add(*s, 1);
     if (!o_.log) return;
     {
       std::lock_guard lock(st_->mutex);
@@ -407,41 +428,126 @@ class telemetry {
     if (o_.log_attempts) log_line(e, "gen_ai.attempt", {});
   }
 
-  void end(const event& e) {
-    const std::string port = e.server_port ? std::to_string(e.server_port) : std::string();
+  /// The series one call's end records into, for one shape of call (operation, models,
+  /// outcome, tenant, server, prompt size class): remembered per thread, so a call of a
+  /// shape seen before looks nothing up. Token-kind series are found on first use.
+  /// A remembered string and where the last match lived: most views (the client's model,
+  /// its host) point at the same bytes call after call, so equal pointers skip memcmp.
+  struct memo_string {
+    std::string value;
+    const char* seen = nullptr;
+    bool matches(std::string_view v) noexcept {
+      if (v.size() != value.size()) return false;
+      if (v.data() == seen) return true;
+      if (v != value) return false;
+      seen = v.data();
+      return true;
+    }
+    void set(std::string_view v) {
+      value.assign(v);
+      seen = v.data();
+    }
+    operator std::string_view() const noexcept { return value; }
+  };
+  struct shape {
+    std::uint64_t owner = 0;
+    operation op{};
+    memo_string model, response_model, tenant, server, provider;
+    std::uint16_t port = 0;
+    std::string_view etype, prompt_size;  // static strings
+    bool has_usage = false;
+    series *duration = nullptr, *calls = nullptr, *tok_in = nullptr, *tok_out = nullptr,
+           *by_prompt = nullptr, *cost = nullptr;
+    std::array<series*, 5> kinds{};  // input, cached_input, output, thoughts, tool_use_prompt
+  };
+
+  shape& shape_of(const event& e, std::string_view etype, std::string_view prompt_size) {
+    thread_local std::array<shape, 8> memo;
+    thread_local std::size_t next = 0;
     const std::string_view provider = e.provider.empty() ? "gcp.gemini" : e.provider;
+    for (auto& m : memo)
+      if (m.owner == id_ && m.op == e.operation && m.has_usage == (e.usage != nullptr) &&
+          m.port == e.server_port && m.etype == etype && m.prompt_size == prompt_size &&
+          m.model.matches(e.model) && m.response_model.matches(e.response_model) &&
+          m.tenant.matches(e.tenant) && m.server.matches(e.server_address) &&
+          m.provider.matches(provider))
+        return m;
+    auto& m = memo[next++ % memo.size()];
+    m = shape{};
+    m.owner = id_;
+    m.op = e.operation;
+    m.has_usage = e.usage != nullptr;
+    m.port = e.server_port;
+    m.etype = etype;
+    m.prompt_size = prompt_size;
+    m.model.set(e.model);
+    m.response_model.set(e.response_model);
+    m.tenant.set(e.tenant);
+    m.server.set(e.server_address);
+    m.provider.set(provider);
+    const std::string port = e.server_port ? std::to_string(e.server_port) : std::string();
     const std::string_view op = operation_name(e.operation);
+    m.duration =
+        &m_.duration.at({op, provider, e.model, e.response_model, etype, e.server_address, port});
+    m.calls = &m_.calls.at({op, e.model, e.error ? etype : std::string_view("ok")});
+    if (e.usage) {
+      m.tok_in =
+          &m_.tokens.at({op, provider, e.model, e.response_model, "input", e.server_address, port});
+      m.tok_out = &m_.tokens.at(
+          {op, provider, e.model, e.response_model, "output", e.server_address, port});
+      m.by_prompt = &m_.by_prompt.at({e.model, prompt_size});
+      m.cost = &m_.cost.at({e.response_model.empty() ? e.model : e.response_model, e.tenant});
+    }
+    return m;
+  }
+
+  void add_kind(shape& m, std::size_t k, std::int64_t n, std::size_t shard) {
+    static constexpr std::string_view names[] = {"input", "cached_input", "output", "thoughts",
+                                                 "tool_use_prompt"};
+    if (n == 0 && k != 0 && k != 2) return;  // input and output always; the others when used
+    if (!m.kinds[k])
+      m.kinds[k] = &m_.token_count.at(
+          {m.response_model.value.empty() ? std::string_view(m.model) : m.response_model,
+           names[k]});
+    m_.token_count.add(*m.kinds[k], static_cast<double>(n), shard);
+  }
+
+  void end(const event& e) {
     const std::string_view etype = e.error ? error_type(*e.error) : "";
+    const std::string_view prompt_size =
+        e.usage ? detail::prompt_class(e.usage->prompt_token_count) : "";
+    auto& m = shape_of(e, etype, prompt_size);
+    const std::size_t shard = detail::shard_index();
     const double secs = std::chrono::duration<double>(e.elapsed).count();
-    m_.duration.observe({op, provider, e.model, e.response_model, etype, e.server_address, port},
-                        secs);
-    m_.calls.add({op, e.model, e.error ? etype : std::string_view("ok")}, 1);
+    m_.duration.observe(*m.duration, secs, shard);
+    m_.calls.add(*m.calls, 1, shard);
     cost::money spent;
     if (e.usage) {
       const auto& u = *e.usage;
-      const auto out = u.candidates_token_count + u.thoughts_token_count;
-      m_.tokens.observe({op, provider, e.model, e.response_model, "input", e.server_address, port},
-                        static_cast<double>(u.prompt_token_count + u.tool_use_prompt_token_count));
-      m_.tokens.observe({op, provider, e.model, e.response_model, "output", e.server_address, port},
-                        static_cast<double>(out));
+      m_.tokens.observe(*m.tok_in,
+                        static_cast<double>(u.prompt_token_count + u.tool_use_prompt_token_count),
+                        shard);
+      m_.tokens.observe(*m.tok_out,
+                        static_cast<double>(u.candidates_token_count + u.thoughts_token_count),
+                        shard);
+      add_kind(m, 0, u.prompt_token_count - u.cached_content_token_count, shard);
+      add_kind(m, 1, u.cached_content_token_count, shard);
+      add_kind(m, 2, u.candidates_token_count, shard);
+      add_kind(m, 3, u.thoughts_token_count, shard);
+      add_kind(m, 4, u.tool_use_prompt_token_count, shard);
+      m_.by_prompt.observe(*m.by_prompt, secs, shard);
       const std::string_view rm = e.response_model.empty() ? e.model : e.response_model;
-      m_.token_count.add({rm, "input"},
-                         static_cast<double>(u.prompt_token_count - u.cached_content_token_count));
-      if (u.cached_content_token_count)
-        m_.token_count.add({rm, "cached_input"}, static_cast<double>(u.cached_content_token_count));
-      m_.token_count.add({rm, "output"}, static_cast<double>(u.candidates_token_count));
-      if (u.thoughts_token_count)
-        m_.token_count.add({rm, "thoughts"}, static_cast<double>(u.thoughts_token_count));
-      if (u.tool_use_prompt_token_count)
-        m_.token_count.add({rm, "tool_use_prompt"},
-                           static_cast<double>(u.tool_use_prompt_token_count));
-      m_.by_prompt.observe({e.model, detail::prompt_class(u.prompt_token_count)}, secs);
-      if (auto c = cost::cost_of(*prices_, u, rm, cost::date_of(wall_now()))) {
-        spent = c->total;
-        m_.cost.add({rm, e.tenant}, static_cast<double>(spent.pico()) / 1e12);
+      if (const cost::model_price* p = price_entry(rm)) {
+        cost::call_cost c;
+        cost::price_call(*prices_, *p, u, c, cost::service_tier::from_usage);
+        spent = c.total;
+        m_.cost.add(*m.cost, static_cast<double>(spent.pico()) / 1e12, shard);
       }
     }
     if (e.first_chunk.count() > 0) {
+      const std::string port = e.server_port ? std::to_string(e.server_port) : std::string();
+      const std::string_view op = operation_name(e.operation);
+      const std::string_view provider = e.provider.empty() ? "gcp.gemini" : e.provider;
       m_.ttfc.observe({op, provider, e.model, e.server_address, port},
                       std::chrono::duration<double>(e.first_chunk).count());
       if (e.chunks > 1)
@@ -450,7 +556,43 @@ class telemetry {
             std::chrono::duration<double>(e.elapsed - e.first_chunk).count() / (e.chunks - 1));
     }
     if (o_.log) log_line(e, "gen_ai.call", spent);
-    alerts(e);
+    if (o_.on_alert) alerts(e);
+  }
+
+  /// The price entry of `model` today: a per-thread memory of the last few lookups, so a
+  /// call's cost takes no table scan and no allocation once its model was seen today.
+  const cost::model_price* price_entry(std::string_view model) {
+    struct slot {
+      std::uint64_t owner = 0;
+      std::int64_t day = -1;
+      memo_string model;
+      const cost::model_price* entry = nullptr;
+    };
+    thread_local std::array<slot, 4> memo;
+    thread_local std::size_t next = 0;
+    const auto now = o_.wall_clock ? o_.wall_clock() : coarse_now();
+    const auto day = std::chrono::floor<std::chrono::days>(now).time_since_epoch().count();
+    for (auto& s : memo)
+      if (s.owner == id_ && s.day == day && s.model.matches(model)) return s.entry;
+    auto& s = memo[next++ % memo.size()];
+    s.owner = id_;
+    s.day = day;
+    s.model.set(model);
+    s.entry = prices_->find(model, cost::date_of(now));
+    return s.entry;
+  }
+
+  /// The wall clock to a few milliseconds, cheaper than system_clock::now() (a date is all
+  /// the price memo needs).
+  static std::chrono::system_clock::time_point coarse_now() noexcept {
+#ifdef CLOCK_REALTIME_COARSE
+    timespec ts{};
+    if (::clock_gettime(CLOCK_REALTIME_COARSE, &ts) == 0)
+      return std::chrono::system_clock::time_point(
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(
+              std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
+#endif
+    return std::chrono::system_clock::now();
   }
 
   std::chrono::system_clock::time_point wall_now() const {
@@ -503,6 +645,10 @@ class telemetry {
     field("response_id", e.response_id);
     field("server", std::string(e.server_address) + ":" + std::to_string(e.server_port));
     if (e.endpoint >= 0) num("endpoint", static_cast<double>(e.endpoint));
+    if (e.traceparent.size() == 55) {
+      field("trace_id", e.traceparent.substr(3, 32));
+      field("parent_span_id", e.traceparent.substr(36, 16));
+    }
     num("attempts", e.kind == event_kind::call_end ? note.attempts : e.attempt);
     field("outcome", e.error ? "error" : "ok");
     if (e.error) {
@@ -585,6 +731,12 @@ class telemetry {
     std::atomic<bool> breaker_told{false};
   };
   std::unique_ptr<state> st_;
+  std::uint64_t id_;  ///< tells this observer's entries apart in the per-thread price memo
+
+  static std::uint64_t next_id() {
+    static std::atomic<std::uint64_t> n{0};
+    return ++n;
+  }
 };
 
 }  // namespace observe

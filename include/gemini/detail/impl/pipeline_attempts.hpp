@@ -14,17 +14,19 @@ boost::asio::awaitable<result<T>> pipeline<S>::send(own_unary<T>& s, permit&,
                                                     const call_state& cs) {
   // Without a retry policy the body is sent once: moved into the request, not copied.
   if constexpr (none_policy<Retry>)
-    return exchange<T>(make_request(s.method, std::move(*s.target), std::move(*s.body)), cs.limits);
+    return exchange<T>(
+        make_request(s.method, std::move(*s.target), std::move(*s.body), cs.traceparent),
+        cs.limits);
   else
-    return exchange<T>(make_request(s.method, *s.target, *s.body), cs.limits);
+    return exchange<T>(make_request(s.method, *s.target, *s.body, cs.traceparent), cs.limits);
 }
 
 template <class S>
 template <class Deliver>
 boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::send(
     own_stream<Deliver>& s, permit&, const call_state& cs) {
-  return stream_exchange(make_request("POST", *s.target, *s.body), false, cs.limits, *s.deliver,
-                         s.delivered_);
+  return stream_exchange(make_request("POST", *s.target, *s.body, cs.traceparent), false, cs.limits,
+                         *s.deliver, s.delivered_);
 }
 
 template <class S>
@@ -34,7 +36,7 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::sen
   auto i = static_cast<std::size_t>(p.endpoint());
   const route::endpoint& ep = route_.at(i);
   rc.delivered_ = false;
-  auto h = endpoint_request(ep, rc);
+  auto h = endpoint_request(ep, rc, cs.traceparent);
   if (!h) co_return std::move(h).error();
   if (rc.streaming())
     co_return co_await stream_exchange(std::move(*h), ep.provider == route::provider::openai,
@@ -53,7 +55,7 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::sen
           return event_of(observe::event_kind::hedge, cs, nullptr,
                           static_cast<std::ptrdiff_t>(*ch.index));
         });
-        auto h2 = endpoint_request(route_.at(*ch.index), rc);
+        auto h2 = endpoint_request(route_.at(*ch.index), rc, cs.traceparent);
         if (!h2) {
           route_.finished(*ch.index, &h2.error(), {}, clock_.now(), rc.traits.prompt_tokens, 0);
           return;

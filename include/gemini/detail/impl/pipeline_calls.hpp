@@ -21,7 +21,7 @@ boost::asio::awaitable<result<T>> pipeline<S>::unary(observe::operation op, cons
     permit p(*this, cs.cost);
     if (auto e = p.open(cs)) return ready<T>(std::move(*e));
     return transport_.request_then(
-        make_request(method, std::move(target), std::move(body)), cs.limits,
+        make_request(method, std::move(target), std::move(body), cs.traceparent), cs.limits,
         [p = std::move(p)](result<transport::http_response>&& resp) mutable {
           auto r = to_result<T>(std::move(resp));
           p.finish(r);
