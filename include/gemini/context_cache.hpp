@@ -247,7 +247,12 @@ class context_cache {
     if (!p || until <= e.created) return {};
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(until - e.created).count();
-    return cost::money::from_pico(e.tokens * p->cache_storage_per_hour * ms / 3'600'000);
+    // tokens × pico per token-hour × ms overflows int64 for a large cache kept for hours:
+    // computed in long double (64-bit mantissa), exact far past any real cache.
+    const long double pico = static_cast<long double>(e.tokens) *
+                             static_cast<long double>(p->cache_storage_per_hour) *
+                             static_cast<long double>(ms) / 3'600'000.0L;
+    return cost::money::from_pico(static_cast<std::int64_t>(pico));
   }
 
   bool worth(entry& e, const wire::generate_content_request& req, const std::string& model,

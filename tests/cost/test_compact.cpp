@@ -44,6 +44,13 @@ TEST_CASE("compact: a JSON paragraph is minified, its strings and numbers as wri
   CHECK(prompt::compact_text("{not   json}") == "{not json}");
 }
 
+TEST_CASE("compact: a part of whitespace only is left as it was (never emptied)",
+          "[prompt][unit]") {
+  auto req = one_turn("   \n\n  ");
+  prompt::compact(req);
+  CHECK(req.contents[0].text() == "   \n\n  ");
+}
+
 TEST_CASE("compact: code fences are kept byte for byte", "[prompt][unit]") {
   const std::string fenced = "```python\ndef f():\n    return  1   # two spaces\n\n\n\n```";
   auto out = prompt::compact_text("Look   at this:\n\n\n" + fenced + "\n\n\nThanks   !");

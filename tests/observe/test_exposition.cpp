@@ -98,6 +98,15 @@ TEST_CASE("exposition: label values and help text are escaped", "[observe][unit]
   if (auto lint = promtool(text)) CHECK(*lint == "");
 }
 
+TEST_CASE("exposition: a label value that is not UTF-8 is repaired, not passed on",
+          "[observe][unit]") {
+  registry reg;
+  reg.counter(opts("bad", "", "h", {"tenant"})).add({"caf\xe9 \xff"}, 1);
+  auto text = exposition_text(reg);
+  CHECK_THAT(text, Catch::Contains("bad_total{tenant=\"caf\xEF\xBF\xBD \xEF\xBF\xBD\"} 1\n"));
+  if (auto lint = promtool(text)) CHECK(*lint == "");
+}
+
 TEST_CASE("exposition: OpenMetrics names the counter family, adds UNIT and # EOF",
           "[observe][unit]") {
   registry reg;

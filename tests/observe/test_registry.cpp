@@ -114,3 +114,20 @@ TEST_CASE("registry: four threads on the same and on new series lose nothing",
   CHECK(spread == 4 * per);
   CHECK(h.at({"same"}).total(0) == 4 * per);
 }
+
+TEST_CASE("registry: _other does not take the place of a real label set", "[observe][unit]") {
+  registry reg;
+  auto& c = reg.counter(opts("x", {"k"}, {}, 2));
+  c.add({"a", "b"}, 1);  // the wrong number of values: _other, made first
+  c.add({"one"}, 1);
+  c.add({"two"}, 1);
+  c.add({"three"}, 1);  // full: _other
+  int real = 0;
+  c.each([&](const series& s) {
+    if (s.values()[0] != "_other") ++real;
+  });
+  CHECK(real == 2);
+  CHECK(c.overflowed() == 1);
+  c.add({"four"}, 1);  // found full without the lock: _other again
+  CHECK(c.overflowed() == 2);
+}

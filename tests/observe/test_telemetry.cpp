@@ -211,3 +211,32 @@ TEST_CASE("telemetry: a caller's traceparent goes upstream and into the log line
     CHECK(emu.last_request().header("traceparent").empty());
   }
 }
+
+TEST_CASE("telemetry: tenants whose names share a buffer are counted apart", "[observe][unit]") {
+  observe::telemetry t;
+  wire::usage_metadata u;
+  u.prompt_token_count = 1000;
+  u.candidates_token_count = 100;
+  u.total_token_count = 1100;
+  std::string tenant = "acme";  // the same bytes, rewritten: as a reused buffer would be
+  observe::event e;
+  e.kind = observe::event_kind::call_end;
+  e.model = e.response_model = "gemini-2.5-flash";
+  e.usage = &u;
+  e.tenant = tenant;
+  t.record(e);
+  tenant[0] = 'b';
+  tenant[1] = 'e';
+  tenant[2] = 't';
+  tenant[3] = 'a';
+  t.record(e);
+  CHECK(counter(*t.metrics(), "gemini.client.calls",
+                {"generate_content", "gemini-2.5-flash", "ok"}) == 2);
+  const auto* cost = t.metrics()->find("gemini.client.cost");
+  REQUIRE(cost);
+  int tenants = 0;
+  cost->each([&](const observe::series& s) {
+    if (s.values()[1] == "acme" || s.values()[1] == "beta") ++tenants;
+  });
+  CHECK(tenants == 2);
+}

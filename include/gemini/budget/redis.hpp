@@ -382,7 +382,14 @@ class redis_budget {
                                 detail::usd_pico(rules[i].hard_usd));
     }
     if (el.size() != 3 + rules.size()) {
+      // Admitted, but not in the shape this code reads: take it back, then as a failure.
       ++s->stats.store_errors;
+      s->send(keys[0], keys[1], keys[2], r.id, 0, {}, {});
+      if (o.on_failure == on_store_failure::fail_open) {
+        ++s->stats.unchecked;
+        co_return r;
+      }
+      ++s->stats.failed_closed;
       co_return gemini::error(errc::unavailable, "unexpected reply to the budget script: " +
                                                      gemini::redis::script::to_text(*reply));
     }
@@ -540,7 +547,8 @@ class redis_budget {
         auto r = co_await self->settle.eval(self->conn, keys, args);
         if (r && r->is_integer()) break;
         ++self->stats.store_errors;
-        if (!resend || self->stopped || std::chrono::steady_clock::now() + backoff > until) {
+        // Resent also after the budget object is gone (the state lives on): money.
+        if (!resend || std::chrono::steady_clock::now() + backoff > until) {
           if (resend) ++self->stats.lost;
           break;
         }

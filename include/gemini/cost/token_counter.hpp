@@ -96,7 +96,7 @@ class token_counter {
 
  private:
   void remember(std::string key, std::int64_t tokens) {
-    if (o_.max_entries == 0) return;
+    if (o_.max_entries == 0 || index_.contains(key)) return;  // two misses for one prompt
     if (index_.size() >= o_.max_entries) {
       index_.erase(lru_.back().first);
       lru_.pop_back();

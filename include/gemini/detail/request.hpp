@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gemini/config.hpp>
+#include <gemini/detail/utf8.hpp>
 #include <gemini/error.hpp>
 #include <gemini/limit/concept.hpp>
 #include <gemini/wire/json.hpp>
@@ -17,51 +18,6 @@
 namespace gemini {
 inline namespace v1 {
 namespace detail {
-
-/// True when `s` is valid UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
-inline bool valid_utf8(std::string_view s) noexcept {
-  auto const* p = reinterpret_cast<const unsigned char*>(s.data());
-  auto const* end = p + s.size();
-  while (p < end) {
-    // ASCII eight bytes at a time (prompts are mostly ASCII).
-    while (end - p >= 8) {
-      std::uint64_t w;
-      std::memcpy(&w, p, 8);
-      if (w & 0x8080808080808080ull) break;
-      p += 8;
-    }
-    if (p == end) break;
-    unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    int n;
-    std::uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (end - p <= n) return false;
-    for (int i = 1; i <= n; ++i) {
-      if ((p[i] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    p += n + 1;
-  }
-  return true;
-}
 
 /// The x-goog-api-client header's value.
 inline const std::string client_header = "gemini-cxx/0.1";

@@ -19,6 +19,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -91,7 +92,10 @@ class metrics_server {
           co_await s->acceptor.async_accept(boost::asio::as_tuple(boost::asio::use_awaitable));
       if (ec) {
         if (s->stopped || ec == boost::asio::error::operation_aborted) co_return;
-        continue;  // e.g. too many open files: keep serving the others
+        // e.g. too many open files: wait a little (not a busy loop), keep serving the others
+        boost::asio::steady_timer t(s->acceptor.get_executor(), std::chrono::milliseconds(50));
+        co_await t.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+        continue;
       }
       boost::asio::co_spawn(s->acceptor.get_executor(), session(s, std::move(sock)),
                             boost::asio::detached);

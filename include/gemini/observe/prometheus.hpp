@@ -13,6 +13,7 @@
 // "# EOF" in OpenMetrics).
 #pragma once
 
+#include <gemini/detail/utf8.hpp>
 #include <gemini/observe/registry.hpp>
 
 #include <charconv>
@@ -77,7 +78,13 @@ inline void number(std::string& out, double v) {
   out.append(buf, r.ptr);
 }
 
-inline void escaped(std::string& out, std::string_view s, bool quote) {
+inline void escaped(std::string& out, std::string_view text, bool quote) {
+  std::string fixed;
+  std::string_view s = text;
+  if (!gemini::detail::valid_utf8(text)) {  // Prometheus refuses a scrape with invalid UTF-8
+    fixed = gemini::detail::utf8_replaced(text);
+    s = fixed;
+  }
   for (char c : s) {
     if (c == '\\')
       out += "\\\\";

@@ -195,6 +195,10 @@ class family {
       if (s == nullptr) break;
       if (s->equals(values)) return *s;
     }
+    if (series* o = full_.load(std::memory_order_acquire)) {  // full: no lock, no table
+      overflowed_.fetch_add(1, std::memory_order_relaxed);
+      return *o;
+    }
     return insert(values, h);
   }
   series& at(std::initializer_list<std::string_view> values) {
@@ -246,11 +250,14 @@ class family {
       if (s == nullptr) break;
       if (s->equals(values)) return *s;
     }
-    if (all_.size() >= o_.max_series) {
+    if (real_ >= o_.max_series) {
       overflowed_.fetch_add(1, std::memory_order_relaxed);
-      return other_locked();
+      auto& o = other_locked();
+      full_.store(&o, std::memory_order_release);
+      return o;
     }
     all_.push_back(std::make_unique<series>(values, cells()));
+    ++real_;
     table_[i].store(all_.back().get(), std::memory_order_release);
     return *all_.back();
   }
@@ -272,6 +279,8 @@ class family {
   std::vector<std::atomic<series*>> table_;
   std::vector<std::unique_ptr<series>> all_;  ///< owns every series (and "_other")
   series* other_ = nullptr;
+  std::size_t real_ = 0;                ///< series of real label sets (not _other)
+  std::atomic<series*> full_{nullptr};  ///< set to _other once max_series is reached
   std::atomic<std::uint64_t> overflowed_{0};
   mutable std::mutex mutex_;
 };

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <gemini/cost/price_table.hpp>
+#include <gemini/detail/utf8.hpp>
 #include <gemini/error.hpp>
 #include <gemini/observe/concept.hpp>
 #include <gemini/observe/registry.hpp>
@@ -153,7 +154,13 @@ inline std::string_view prompt_class(std::int64_t tokens) noexcept {
   return ">=128k";
 }
 
-inline void json_string(std::string& out, std::string_view s) {
+inline void json_string(std::string& out, std::string_view text) {
+  std::string fixed;
+  std::string_view s = text;
+  if (!gemini::detail::valid_utf8(text)) {  // a log line is valid JSON, so valid UTF-8
+    fixed = gemini::detail::utf8_replaced(text);
+    s = fixed;
+  }
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
@@ -254,8 +261,14 @@ class telemetry {
         m_.limiter_wait.observe({e.model}, std::chrono::duration<double>(e.elapsed).count());
         if (e.error) m_.limiter_refusals.add({e.model}, 1);
         break;
-      case event_kind::guard_rejected: m_.rejections.add({e.model, "guard"}, 1); break;
-      case event_kind::budget_rejected: m_.rejections.add({e.model, "budget"}, 1); break;
+      case event_kind::guard_rejected:
+        m_.rejections.add({e.model, "guard"}, 1);
+        forget_call(e);
+        break;
+      case event_kind::budget_rejected:
+        m_.rejections.add({e.model, "budget"}, 1);
+        forget_call(e);
+        break;
       case event_kind::attempt_start: break;
     }
   }
@@ -392,6 +405,12 @@ class telemetry {
     std::lock_guard lock(st_->mutex);
     st_->calls[e.call];
   }
+  /// A call refused before its end (no call_end follows): its log note goes.
+  void forget_call(const event& e) {
+    if (!o_.log) return;
+    std::lock_guard lock(st_->mutex);
+    st_->calls.erase(e.call);
+  }
   void note_cache(const event& e, std::string_view what) {
     if (!o_.log) return;
     std::lock_guard lock(st_->mutex);
@@ -431,22 +450,12 @@ class telemetry {
   /// The series one call's end records into, for one shape of call (operation, models,
   /// outcome, tenant, server, prompt size class): remembered per thread, so a call of a
   /// shape seen before looks nothing up. Token-kind series are found on first use.
-  /// A remembered string and where the last match lived: most views (the client's model,
-  /// its host) point at the same bytes call after call, so equal pointers skip memcmp.
+  /// A remembered string. (Its contents are always compared: an event's views are valid
+  /// only during record(), so equal addresses may hold other text later.)
   struct memo_string {
     std::string value;
-    const char* seen = nullptr;
-    bool matches(std::string_view v) noexcept {
-      if (v.size() != value.size()) return false;
-      if (v.data() == seen) return true;
-      if (v != value) return false;
-      seen = v.data();
-      return true;
-    }
-    void set(std::string_view v) {
-      value.assign(v);
-      seen = v.data();
-    }
+    bool matches(std::string_view v) const noexcept { return v == value; }
+    void set(std::string_view v) { value.assign(v); }
     operator std::string_view() const noexcept { return value; }
   };
   struct shape {

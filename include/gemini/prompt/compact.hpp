@@ -264,6 +264,7 @@ inline compaction compact(wire::generate_content_request& req, const compact_opt
         out = compact_text(*p.text, o, nullptr, nullptr);
         dropped = 0;
       }
+      if (out.empty() && !p.text->empty()) out = *p.text;  // whitespace only: left as it was
       r.paragraphs_dropped += dropped;
       *p.text = std::move(out);
       r.bytes_after += p.text->size();

@@ -71,6 +71,11 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::gen
     wire::generate_content_request req, call_options o) {
   if (config_error_) co_return *config_error_;
   guard::call_info gi{o.tenant, o.user, model_of(o), false};
+  std::string requested;  // what the guard saw, alive when the budget's advice changes o.model
+  if constexpr (budget_stage_t::advises) {
+    requested = model_of(o);
+    gi.model = requested;
+  }
   typename guard_stage_t::call gc;
   typename budget_stage_t::call bc;
   std::optional<call_state> cs;
@@ -80,7 +85,11 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::gen
     if (auto e = co_await reserve_async(req, o, bc, *cs)) co_return std::move(*e);
   }
   if constexpr (budget_stage_t::advises) {
-    if (auto e = follow_advice(req, o, *body, *cs, gi, bc)) co_return std::move(*e);
+    if (auto e = follow_advice(req, o, *body, *cs, gi, bc)) {
+      result<wire::generate_content_response> r = std::move(*e);
+      note_end(*cs, r);
+      co_return r;
+    }
   }
   std::optional<result<wire::generate_content_response>> r;
   try {
@@ -248,6 +257,11 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::str
     wire::generate_content_request req, chunk_callback on_chunk, call_options o) {
   if (config_error_) co_return *config_error_;
   guard::call_info gi{o.tenant, o.user, model_of(o), true};
+  std::string requested;  // what the guard saw, alive when the budget's advice changes o.model
+  if constexpr (budget_stage_t::advises) {
+    requested = model_of(o);
+    gi.model = requested;
+  }
   typename guard_stage_t::call gc;
   typename budget_stage_t::call bc;
   std::optional<call_state> cs;
@@ -257,7 +271,11 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::str
     if (auto e = co_await reserve_async(req, o, bc, *cs)) co_return std::move(*e);
   }
   if constexpr (budget_stage_t::advises) {
-    if (auto e = follow_advice(req, o, *body, *cs, gi, bc)) co_return std::move(*e);
+    if (auto e = follow_advice(req, o, *body, *cs, gi, bc)) {
+      result<wire::generate_content_response> r = std::move(*e);
+      note_end(*cs, r);
+      co_return r;
+    }
   }
   auto deliver = [&](wire::generate_content_response& chunk) {
     if (cs->chunks++ == 0) {

@@ -1573,7 +1573,7 @@ class service {
     if (t.size() < 2 || t.back() != 's') return std::nullopt;
     char* end = nullptr;
     double secs = std::strtod(t.c_str(), &end);
-    if (end != t.c_str() + t.size() - 1 || !(secs >= 0)) return std::nullopt;
+    if (end != t.c_str() + t.size() - 1 || !(secs >= 0) || secs > 1e9) return std::nullopt;
     return std::chrono::milliseconds(static_cast<std::int64_t>(secs * 1000));
   }
   static json::object cache_json(const cache_entry& c) {
@@ -1662,7 +1662,8 @@ class service {
       }
       case endpoint::cached_list: {
         std::size_t start = 0;
-        if (page_token) start = static_cast<std::size_t>(std::atoll(page_token->c_str()));
+        if (page_token)
+          start = static_cast<std::size_t>(std::max(0LL, std::atoll(page_token->c_str())));
         std::size_t n = page_size > 0 ? static_cast<std::size_t>(page_size) : 50;
         json::array items;
         std::size_t i = 0;
