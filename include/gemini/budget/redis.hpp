@@ -44,15 +44,12 @@
 #include <boost/describe/class.hpp>
 #include <boost/describe/enum.hpp>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -82,14 +79,7 @@ struct redis_options {
   /// Past a soft limit: a cheaper model, a compacted prompt (the host follows it).
   soft_limit_action past_soft_limit;
   std::function<std::chrono::system_clock::time_point()> wall_clock;  ///< tests substitute it
-  gemini::redis::options server = [] {
-    gemini::redis::options o;
-    o.connect_timeout = std::chrono::milliseconds(250);
-    o.command_timeout = std::chrono::milliseconds(250);
-    o.reconnect_backoff_initial = std::chrono::milliseconds(50);
-    o.reconnect_backoff_max = std::chrono::milliseconds(1000);
-    return o;
-  }();
+  gemini::redis::options server = gemini::redis::admission_options();
   /// Every key is "{<name>}:…" (one Redis Cluster slot). Budgets with the same name share
   /// their spending.
   std::string name = "gemini:budget";
@@ -489,20 +479,12 @@ class redis_budget {
                                 &cost::price_table::builtin(), [](const cost::price_table*) {})),
           conn(ex, o.server),
           renew_timer(ex),
-          instance(new_instance_id()) {}
+          instance(gemini::redis::instance_id()) {}
 
     static redis_options clamped(redis_options o) {
       o.lease = std::max(o.lease, std::chrono::milliseconds(10));
       return o;
     }
-    static std::string new_instance_id() {
-      char host[64] = {};
-      ::gethostname(host, sizeof host - 1);
-      std::random_device rd;
-      return std::string(host) + '-' + std::to_string(::getpid()) + '-' +
-             std::to_string((std::uint64_t{rd()} << 32) ^ rd());
-    }
-
     std::chrono::system_clock::time_point wall_now() const {
       return o.wall_clock ? o.wall_clock() : std::chrono::system_clock::now();
     }

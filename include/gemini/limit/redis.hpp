@@ -42,8 +42,6 @@
 #include <boost/describe/class.hpp>
 #include <boost/describe/enum.hpp>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -52,7 +50,6 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
-#include <random>
 #include <span>
 #include <string>
 #include <string_view>
@@ -81,14 +78,7 @@ struct redis_limit_options {
   /// and give every process the same answers. max_queue / max_wait come from `limits`.
   std::function<token_bucket_options(std::string_view tenant, std::string_view model)> limits_for;
   /// The server. An admission should not wait long for it: short timeouts by default.
-  gemini::redis::options server = [] {
-    gemini::redis::options o;
-    o.connect_timeout = std::chrono::milliseconds(250);
-    o.command_timeout = std::chrono::milliseconds(250);
-    o.reconnect_backoff_initial = std::chrono::milliseconds(50);
-    o.reconnect_backoff_max = std::chrono::milliseconds(1000);
-    return o;
-  }();
+  gemini::redis::options server = gemini::redis::admission_options();
   /// Every key is "{<name>}:...": one Redis Cluster hash slot, so the scripts may touch all
   /// of a limiter's keys (a 429 pauses every key). Limiters with the same name share
   /// limits; give each API key (project) its own name.
@@ -238,15 +228,6 @@ end
 return 1
 )lua";
 
-/// "host-pid-random": one per limiter object (a process may hold several).
-inline std::string new_instance_id() {
-  char host[64] = {};
-  ::gethostname(host, sizeof host - 1);
-  std::random_device rd;
-  std::uint64_t r = (std::uint64_t{rd()} << 32) ^ rd();
-  return std::string(host) + '-' + std::to_string(::getpid()) + '-' + std::to_string(r);
-}
-
 }  // namespace detail
 
 /// See the top of this file and docs/limit.md.
@@ -330,7 +311,8 @@ class redis_limiter {
         !r->elements()[1].is_integer()) {
       ++s->stats.store_errors;
       std::string why =
-          !r ? r.error().message : "unexpected reply to the limit script: " + to_text(*r);
+          !r ? r.error().message
+             : "unexpected reply to the limit script: " + gemini::redis::script::to_text(*r);
       if (o.on_failure == on_store_failure::fail_closed) {
         ++s->stats.failed_closed;
         co_return grant{false, now,
@@ -436,7 +418,7 @@ class redis_limiter {
           conn(ex, o.server),
           fallback(o.fallback),
           renew_timer(ex),
-          instance(detail::new_instance_id()) {
+          instance(gemini::redis::instance_id()) {
       // The fallback shares this process's wait queue bounds.
       fallback.reconfigure([&] {
         auto f = o.fallback;
@@ -562,9 +544,6 @@ class redis_limiter {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.17g", v);
     return buf;
-  }
-  static std::string to_text(const gemini::redis::reply& r) {
-    return gemini::redis::script::to_text(r);
   }
 
   std::shared_ptr<state> s_;

@@ -225,7 +225,7 @@ class telemetry {
       case event_kind::call_start: start(e); break;
       case event_kind::call_end: end(e); break;
       case event_kind::attempt_end: attempt_end(e); break;
-      case event_kind::first_chunk: first_chunk(e); break;
+      case event_kind::first_chunk: break;  // call_end carries the time to the first chunk
       case event_kind::retry:
         m_.retries.add({e.model, e.error ? error_type(*e.error) : "_OTHER"}, 1);
         break;
@@ -416,7 +416,6 @@ class telemetry {
     std::lock_guard lock(st_->mutex);
     if (auto it = st_->calls.find(e.call); it != st_->calls.end()) it->second.cache = what;
   }
-  void first_chunk(const event&) {}
 
   void attempt_end(const event& e) {
     struct slot {
@@ -447,9 +446,6 @@ class telemetry {
     if (o_.log_attempts) log_line(e, "gen_ai.attempt", {});
   }
 
-  /// The series one call's end records into, for one shape of call (operation, models,
-  /// outcome, tenant, server, prompt size class): remembered per thread, so a call of a
-  /// shape seen before looks nothing up. Token-kind series are found on first use.
   /// A remembered string. (Its contents are always compared: an event's views are valid
   /// only during record(), so equal addresses may hold other text later.)
   struct memo_string {
@@ -458,6 +454,9 @@ class telemetry {
     void set(std::string_view v) { value.assign(v); }
     operator std::string_view() const noexcept { return value; }
   };
+  /// The series one call's end records into, for one shape of call (operation, models,
+  /// outcome, tenant, server, prompt size class): remembered per thread, so a call of a
+  /// shape seen before looks nothing up. Token-kind series are found on first use.
   struct shape {
     std::uint64_t owner = 0;
     operation op{};

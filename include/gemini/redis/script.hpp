@@ -13,7 +13,11 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdint>
+#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -70,6 +74,26 @@ class script {
   std::string sha_;
   std::uint64_t loads_ = 0;
 };
+
+/// Connection options for a store a call waits on at admission (limit::redis,
+/// budget::redis): short timeouts and back-off, so an unreachable Redis fails fast.
+inline options admission_options() {
+  options o;
+  o.connect_timeout = std::chrono::milliseconds(250);
+  o.command_timeout = std::chrono::milliseconds(250);
+  o.reconnect_backoff_initial = std::chrono::milliseconds(50);
+  o.reconnect_backoff_max = std::chrono::milliseconds(1000);
+  return o;
+}
+
+/// "host-pid-random": names one policy object's leases (a process may hold several).
+inline std::string instance_id() {
+  char host[64] = {};
+  ::gethostname(host, sizeof host - 1);
+  std::random_device rd;
+  const std::uint64_t r = (std::uint64_t{rd()} << 32) ^ rd();
+  return std::string(host) + '-' + std::to_string(::getpid()) + '-' + std::to_string(r);
+}
 
 }  // namespace redis
 }  // namespace v1
