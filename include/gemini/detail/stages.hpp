@@ -74,8 +74,17 @@ class guard_stage {
     if (e && e->code == errc::success) e->code = errc::rejected_by_guard;
     return e;
   }
-  void after(call& c, wire::generate_content_response& r, const guard::call_info& info) {
-    h_.p.filter(r, c.state, info);
+  /// The filter may refuse the answer (when it returns std::optional<gemini::error>).
+  std::optional<gemini::error> after(call& c, wire::generate_content_response& r,
+                                     const guard::call_info& info) {
+    if constexpr (std::is_void_v<decltype(h_.p.filter(r, c.state, info))>) {
+      h_.p.filter(r, c.state, info);
+      return std::nullopt;
+    } else {
+      auto e = h_.p.filter(r, c.state, info);
+      if (e && e->code == errc::success) e->code = errc::rejected_by_guard;
+      return e;
+    }
   }
   void chunk(call& c, wire::generate_content_response& r, const guard::call_info& info) {
     h_.p.filter_chunk(r, c.state, info);
@@ -99,7 +108,10 @@ class guard_stage<Guard> {
                                       const guard::call_info&) noexcept {
     return std::nullopt;
   }
-  void after(call&, wire::generate_content_response&, const guard::call_info&) noexcept {}
+  std::optional<gemini::error> after(call&, wire::generate_content_response&,
+                                     const guard::call_info&) noexcept {
+    return std::nullopt;
+  }
   void chunk(call&, wire::generate_content_response&, const guard::call_info&) noexcept {}
 
  private:

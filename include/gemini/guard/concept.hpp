@@ -45,7 +45,7 @@ concept guard_policy =
     requires(P& p, typename P::state& st, const call_info& info,
              wire::generate_content_request& req, wire::generate_content_response& resp) {
       { p.inspect(req, st, info) } -> std::same_as<std::optional<gemini::error>>;
-      p.filter(resp, st, info);
+      p.filter(resp, st, info);  // void, or std::optional<gemini::error> to refuse the answer
       p.filter_chunk(resp, st, info);
     };
 // clang-format on

@@ -174,7 +174,11 @@ template <class S>
 result<wire::generate_content_response> pipeline<S>::finish_call(
     result<wire::generate_content_response> r, const guard::call_info& gi,
     typename guard_stage_t::call& gc, typename budget_stage_t::call& bc, const call_state& cs) {
-  if (r) guard_.after(gc, *r, gi);
+  if (r)
+    if (auto e = guard_.after(gc, *r, gi)) {
+      e->partial_text.clear();
+      r = std::move(*e);
+    }
   note_end(cs, r);
   if (r) {
     bool from_cache = r->delivery.from == wire::source::cache ||
