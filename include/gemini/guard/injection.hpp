@@ -98,9 +98,31 @@ struct set_words {
   std::initializer_list<std::string_view> words;
 };
 
-/// word → mask, sorted by word (built once).
-inline const std::vector<std::pair<std::string_view, std::uint32_t>>& word_table() {
-  static const auto table = [] {
+inline std::uint32_t word_hash(std::string_view w) noexcept {
+  std::uint32_t h = 2166136261u;
+  for (char c : w) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  return h;
+}
+
+/// word → mask: an open-addressing table (built once), one probe for most words.
+struct word_table_t {
+  static constexpr std::size_t size = 512;  // > 3x the words: short probe runs
+  struct entry {
+    std::string_view word;
+    std::uint32_t mask = 0;
+  };
+  std::array<entry, size> slots{};
+  std::uint32_t find(std::string_view w, std::uint32_t h) const noexcept {
+    for (std::size_t i = h & (size - 1);; i = (i + 1) & (size - 1)) {
+      const entry& e = slots[i];
+      if (e.word.empty()) return 0;
+      if (e.word == w) return e.mask;
+    }
+  }
+};
+
+inline const word_table_t& word_table() {
+  static const word_table_t table = [] {
     const set_words sets[] = {
         {ignore_verb,
          {"ignore", "disregard", "forget", "override", "bypass", "skip", "drop", "abandon"}},
@@ -146,14 +168,18 @@ inline const std::vector<std::pair<std::string_view, std::uint32_t>>& word_table
         {in, {"in"}},
         {character, {"character"}},
     };
-    std::vector<std::pair<std::string_view, std::uint32_t>> t;
+    word_table_t t;
     for (auto const& sw : sets)
-      for (auto w : sw.words) {
-        auto it = std::find_if(t.begin(), t.end(), [&](auto const& e) { return e.first == w; });
-        if (it == t.end()) it = t.insert(t.end(), {w, 0});
-        it->second |= 1u << sw.set;
-      }
-    std::sort(t.begin(), t.end());
+      for (auto w : sw.words)
+        for (std::size_t i = word_hash(w) & (word_table_t::size - 1);;
+             i = (i + 1) & (word_table_t::size - 1)) {
+          auto& e = t.slots[i];
+          if (e.word.empty()) e.word = w;
+          if (e.word == w) {
+            e.mask |= 1u << sw.set;
+            break;
+          }
+        }
     return t;
   }();
   return table;
@@ -165,31 +191,29 @@ class word_list {
  public:
   explicit word_list(std::string_view s) {
     auto const& table = word_table();
+    masks_.reserve(s.size() / 5 + 1);
     char buf[16];
     std::size_t n = 0;
+    std::uint32_t h = 2166136261u;
     bool in_word = false, too_long = false;
     for (std::size_t i = 0; i <= s.size(); ++i) {
       char c = i < s.size() ? s[i] : ' ';
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
       bool w = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
       if (w) {
-        if (n < sizeof buf)
+        if (n < sizeof buf) {
           buf[n++] = c;
-        else
+          h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+        } else {
           too_long = true;
+        }
         in_word = true;
         continue;
       }
       if (!in_word) continue;
-      std::uint32_t m = 0;
-      if (!too_long) {
-        std::string_view key(buf, n);
-        auto it = std::lower_bound(table.begin(), table.end(), key,
-                                   [](auto const& e, std::string_view k) { return e.first < k; });
-        if (it != table.end() && it->first == key) m = it->second;
-      }
-      masks_.push_back(m);
+      masks_.push_back(too_long ? 0 : table.find(std::string_view(buf, n), h));
       n = 0;
+      h = 2166136261u;
       in_word = too_long = false;
     }
   }
@@ -244,19 +268,15 @@ inline void scan_words(const word_list& w, injection_report& r) {
     r.add(injection_rule::role_play);
 }
 
-inline bool contains_folded(std::string_view hay, std::string_view needle) noexcept {
-  if (needle.size() > hay.size()) return false;
-  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-    std::size_t k = 0;
-    while (k < needle.size()) {
-      char c = hay[i + k];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != needle[k]) break;
-      ++k;
-    }
-    if (k == needle.size()) return true;
+/// True when `s` starts with `lower` (ASCII letters of `s` folded to lower case).
+inline bool starts_folded(std::string_view s, std::string_view lower) noexcept {
+  if (s.size() < lower.size()) return false;
+  for (std::size_t k = 0; k < lower.size(); ++k) {
+    char c = s[k];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower[k]) return false;
   }
-  return false;
+  return true;
 }
 
 inline int b64_value(char c) noexcept {
@@ -313,12 +333,18 @@ inline injection_report screen_injection(
     strip_invisible(bare);
     detail::scan_words(detail::word_list(bare), r);
   }
-  for (auto m : {"<|im_start|>", "<|im_end|>", "<|system|>", "[inst]", "[/inst]", "<<sys>>",
-                 "</system>", "<system>", "<|endoftext|>", "### system:", "<start_of_turn>"})
-    if (detail::contains_folded(text, m)) {
-      r.add(injection_rule::delimiter);
-      break;
-    }
+  // Chat-template markers all start with '<', '[' or '#': look only there.
+  static constexpr std::string_view markers[] = {
+      "<|im_start|>", "<|im_end|>", "<|system|>",    "[inst]",      "[/inst]",        "<<sys>>",
+      "</system>",    "<system>",   "<|endoftext|>", "### system:", "<start_of_turn>"};
+  for (std::size_t i = text.find_first_of("<[#");
+       i != std::string_view::npos && !r.hit(injection_rule::delimiter);
+       i = text.find_first_of("<[#", i + 1))
+    for (auto m : markers)
+      if (m[0] == text[i] && detail::starts_folded(text.substr(i), m)) {
+        r.add(injection_rule::delimiter);
+        break;
+      }
   if (inv.tag > 0) {
     injection_report hidden;
     detail::scan_words(detail::word_list(decode_tags(text)), hidden);
