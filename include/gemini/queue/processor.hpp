@@ -402,56 +402,60 @@ class processor {
     pumping_ = false;
   }
 
-  boost::asio::awaitable<result<queue::response>> call(rec& r) {
+  /// One attempt of the job: the call, then its outcome. One coroutine frame a job.
+  boost::asio::awaitable<void> run(std::shared_ptr<rec> rp) {
+    std::shared_ptr<bool> alive = alive_;
+    rec& r = *rp;
+    ++r.res.attempts;
     call_options o;
     o.tenant = r.job.tenant;
     o.user = r.job.user;
     o.model = r.job.model;
     o.labels = r.job.labels;
     o.deadline = r.job.deadline;
-    // Named copies, not temporaries, in the co_await expressions (GCC 12: decision 0004).
-    if (auto* g = std::get_if<wire::generate_content_request>(&r.job.request)) {
-      wire::generate_content_request req = *g;
-      result<wire::generate_content_response> x = gemini::error(errc::internal, "not called");
-      if (r.job.stream) {
-        auto ignore = [](const wire::generate_content_response&) {};
-        x = co_await client_.stream(std::move(req), ignore, o);
-      } else {
-        x = co_await client_.generate(std::move(req), o);
-      }
-      if (!x) co_return std::move(x).error();
-      co_return queue::response(std::move(*x));
-    }
-    if (auto* e = std::get_if<wire::embed_content_request>(&r.job.request)) {
-      wire::embed_content_request req = *e;
-      auto x = co_await client_.embed(std::move(req), o);
-      if (!x) co_return std::move(x).error();
-      co_return queue::response(std::move(*x));
-    }
-    wire::count_tokens_request req = std::get<wire::count_tokens_request>(r.job.request);
-    auto x = co_await client_.count_tokens(std::move(req), o);
-    if (!x) co_return std::move(x).error();
-    co_return queue::response(std::move(*x));
-  }
-
-  boost::asio::awaitable<void> run(std::shared_ptr<rec> rp) {
-    std::shared_ptr<bool> alive = alive_;
-    rec& r = *rp;
-    ++r.res.attempts;
-    result<queue::response> x = gemini::error(errc::internal, "not run");
+    std::optional<gemini::error> err;
+    // Lvalues or named copies, not temporaries, in the co_await expressions (GCC 12:
+    // decision 0004). generate() reads the job's request in place (it is kept for retries).
     try {
-      x = co_await call(r);
-    } catch (const boost::system::system_error& e) {
-      x = gemini::error(errc::cancelled, e.what());
+      if (auto* g = std::get_if<wire::generate_content_request>(&r.job.request)) {
+        std::optional<result<wire::generate_content_response>> x;
+        if (r.job.stream) {
+          wire::generate_content_request req = *g;
+          auto ignore = [](const wire::generate_content_response&) {};
+          x.emplace(co_await client_.stream(std::move(req), ignore, o));
+        } else {
+          const wire::generate_content_request& req = *g;
+          x.emplace(co_await client_.generate(req, o));
+        }
+        if (*x)
+          r.res.response = std::move(**x);
+        else
+          err = std::move(*x).error();
+      } else if (auto* e = std::get_if<wire::embed_content_request>(&r.job.request)) {
+        const wire::embed_content_request& req = *e;
+        auto x = co_await client_.embed(req, o);
+        if (x)
+          r.res.response = std::move(*x);
+        else
+          err = std::move(x).error();
+      } else {
+        const auto& req = std::get<wire::count_tokens_request>(r.job.request);
+        auto x = co_await client_.count_tokens(req, o);
+        if (x)
+          r.res.response = std::move(*x);
+        else
+          err = std::move(x).error();
+      }
+    } catch (const boost::system::system_error& e) {  // cancellation thrown at a co_await
+      err = gemini::error(errc::cancelled, e.what());
     }
     if (!*alive) co_return;  // the processor is gone: touch nothing of it
     --lanes_[r.lane].running;
     --running_;
-    if (x) {
-      r.res.response = std::move(*x);
+    if (!err) {
       end(r, job_state::succeeded, std::nullopt);
     } else {
-      handle_failure(rp, std::move(x).error());
+      handle_failure(rp, std::move(*err));
     }
     pump();
   }
@@ -522,7 +526,7 @@ class processor {
       space_waiters_.front()->cancel();
       space_waiters_.pop_front();
     }
-    ended_.emplace_back(r.res.ended, r.res.id);
+    ended_.push_back(jobs_.at(r.res.id));
     if (opts_.on_done) opts_.on_done(r.res);
     expire();
   }
@@ -530,13 +534,10 @@ class processor {
   /// Forgets ended jobs older than result_ttl.
   void expire() {
     auto cutoff = clock::now() - opts_.result_ttl;
-    while (!ended_.empty() && ended_.front().first <= cutoff) {
-      auto it = jobs_.find(ended_.front().second);
-      if (it != jobs_.end() && finished(it->second->res.state)) {
-        if (!it->second->job.idempotency_key.empty())
-          by_key_.erase(it->second->job.idempotency_key);
-        jobs_.erase(it);
-      }
+    while (!ended_.empty() && ended_.front()->res.ended <= cutoff) {
+      auto& r = *ended_.front();
+      if (!r.job.idempotency_key.empty()) by_key_.erase(r.job.idempotency_key);
+      jobs_.erase(r.job.id);
       ended_.pop_front();
     }
   }
@@ -547,7 +548,7 @@ class processor {
   std::vector<lane> lanes_;
   std::unordered_map<std::string, std::shared_ptr<rec>> jobs_;
   std::unordered_map<std::string, std::string> by_key_;
-  std::deque<std::pair<clock::time_point, std::string>> ended_;
+  std::deque<std::shared_ptr<rec>> ended_;  // in the order they ended
   std::deque<std::shared_ptr<boost::asio::steady_timer>> space_waiters_;
   std::size_t unfinished_ = 0, running_ = 0;
   std::uint64_t next_id_ = 0;
