@@ -284,22 +284,83 @@ TEST_CASE("audit log: a full queue blocks, drops (counted) or fails by policy",
     REQUIRE_FALSE((*l)->flush());
     CHECK((*l)->stats().written == 1);
   }
-  SECTION("block waits for room") {
+  SECTION("block never waits on slots held by running calls (they may need this thread)") {
     auto l = audit::log::open(o, keys());
     REQUIRE(l);
     auto t1 = (*l)->reserve();
     auto t2 = (*l)->reserve();
-    std::thread later([&] {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      t1->submit(rec(1));
-    });
-    auto t3 = (*l)->reserve();  // returns once t1's record is written
-    later.join();
-    CHECK(t3);
+    auto t3 = (*l)->reserve();  // the writer has no backlog: returns at once
+    REQUIRE(t3);
+    t1->submit(rec(1));
     t2->submit(rec(2));
     t3->submit(rec(3));
     REQUIRE_FALSE((*l)->flush());
     CHECK((*l)->stats().written == 3);
+    (*l)->close();
+    auto late = (*l)->checkpoint();  // after close: an error, not a hang
+    REQUIRE(late);
+    CHECK(late->code == errc::unavailable);
+  }
+}
+
+TEST_CASE("audit verify: a deletion hidden by repeated keys after the MAC is found",
+          "[security][audit]") {
+  temp_dir d;
+  write_records(d.log(), 6);  // seq 1 checkpoint, 2-7 calls, 8 closing checkpoint
+  auto l = read_lines(d.log());
+  auto h_of = [](const std::string& line) { return line.substr(line.size() - 66, 64); };
+  // Delete seq 4, then relabel every later line (and the head) with a repeated "seq" (and
+  // "prev" on the first) after its MAC: a JSON parser keeps the last value of a key.
+  const std::string prev_of_deleted = h_of(l[2]);
+  l.erase(l.begin() + 3);
+  for (std::size_t i = 3; i < l.size(); ++i) {
+    std::string extra = ",\"seq\":" + std::to_string(i + 1);
+    if (i == 3) extra += ",\"prev\":\"" + prev_of_deleted + "\"";
+    l[i].insert(l[i].size() - 1, extra);
+  }
+  write_lines(d.log(), l);
+  write_lines(d.log() + ".head", {l.back()});
+  auto rep = audit::verify(d.log(), keys());
+  INFO(rep.summary());
+  REQUIRE_FALSE(rep.ok());
+}
+
+TEST_CASE("audit log: reopening refuses a cut-off log or a missing head; long lines are fine",
+          "[security][audit]") {
+  temp_dir d;
+  audit::log_options o;
+  o.checkpoint_every = 3;
+  write_records(d.log(), 7, o);
+  const auto good = read_lines(d.log());
+  SECTION("records cut off before the head checkpoint") {
+    auto l = good;
+    l.resize(l.size() - 3);
+    write_lines(d.log(), l);
+    o.path = d.log();
+    auto r = audit::log::open(o, keys());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("cut off") != std::string::npos);
+  }
+  SECTION("the head file deleted") {
+    fs::remove(d.log() + ".head");
+    o.path = d.log();
+    REQUIRE_FALSE(audit::log::open(o, keys()));
+  }
+  SECTION("a record longer than the 64 KiB read block") {
+    o.path = d.log();
+    {
+      auto l2 = audit::log::open(o, keys());
+      REQUIRE(l2);
+      auto big = rec(1);
+      big.prompt = std::string(3 << 20, 'p');  // 3 MiB: a 4 MiB line
+      REQUIRE_FALSE((*l2)->append(big));
+      REQUIRE_FALSE((*l2)->flush());
+    }
+    write_records(d.log(), 1);  // reopened after it
+    auto rep = audit::verify(d.log(), keys());
+    INFO(rep.summary());
+    REQUIRE(rep.ok());
+    CHECK(rep.records == 9);
   }
 }
 

@@ -447,3 +447,50 @@ TEST_CASE("standard: streams redact and block without leaking a split match",
   REQUIRE(e);
   CHECK(e->message == "guard: response refused by rule response.blocked_term");
 }
+
+TEST_CASE(
+    "standard: review fixes (long keys, overlaps, blocked term inside a secret, JWT in a "
+    "stream)",
+    "[security][guard]") {
+  SECTION("an sk-proj key of 164 characters is masked whole") {
+    std::string key = "sk-proj-" + std::string(150, 'a') + "123456";
+    auto m = find_pii("key " + key + " end");
+    REQUIRE(m.size() == 1);
+    CHECK(m[0].end - m[0].begin == key.size());
+  }
+  SECTION("overlapping candidates do not duplicate or leak text") {
+    standard g;
+    standard::state st;
+    auto req = ask("AKIAIOSFODNN7EXAMPLE@corp.com and 4111111111111111.x@corp.com");
+    REQUIRE_FALSE(g.inspect(req, st, who()));
+    const std::string& t = *req.contents[0].parts[0].text;
+    CHECK(t.find("AKIA") == std::string::npos);
+    CHECK(t.find("4111") == std::string::npos);
+    CHECK(t.size() < 80);
+  }
+  SECTION("a blocked term at the start of a secret does not save the rest of it") {
+    options o;
+    o.base.blocked_terms = {"sk-proj"};
+    standard g(o);
+    standard::state st;
+    auto req = ask("hi");
+    REQUIRE_FALSE(g.inspect(req, st, who()));
+    auto r = answer("use sk-proj-abcdefghij0123456789abcdef now");
+    REQUIRE_FALSE(g.filter(r, st, who()));
+    CHECK(r.text().find("abcdefghij") == std::string::npos);
+  }
+  SECTION("a long JWT split across chunks is redacted, never shown in pieces") {
+    std::string jwt =
+        "eyJhbGciOiJIUzI1NiJ9.eyJ" + std::string(300, 'x') + "." + std::string(43, 's');
+    std::string text = "token: " + jwt + " done.";
+    for (std::size_t a : {20ul, 40ul, 200ul, 330ul}) {
+      standard g;
+      standard::state st;
+      auto req = ask("hi");
+      REQUIRE_FALSE(g.inspect(req, st, who("acme", true)));
+      auto got = stream_through(g, st, {text.substr(0, a), text.substr(a)});
+      INFO("split at " << a);
+      CHECK(got == "token: [REDACTED_SECRET] done.");
+    }
+  }
+}

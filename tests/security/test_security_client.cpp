@@ -3,6 +3,7 @@
 // the filter fails the call, and every call leaves one audit record on every path, with no
 // key in any of it.
 #include <gemini/audit/verify.hpp>
+#include <gemini/budget/memory.hpp>
 #include <gemini/client.hpp>
 #include <gemini/guard/standard.hpp>
 #include <gemini/transport/scripted.hpp>
@@ -193,4 +194,31 @@ TEST_CASE("guarded client: an answer refused by the filter fails the call", "[se
   REQUIRE_FALSE(r);
   CHECK(r.error().code == errc::rejected_by_guard);
   CHECK(r.error().message == "guard: response refused by rule response.blocked_term");
+}
+
+namespace {
+struct guarded_budgeted : guarded {
+  using budget = gemini::budget::memory<>;
+};
+}  // namespace
+
+TEST_CASE("guarded client: an answer refused by the filter is still charged to the budget",
+          "[security][client][budget]") {
+  asio::io_context ioc;
+  basic_config<guarded_budgeted> cfg;
+  cfg.client.key = api_key(api);
+  cfg.client.base_url = "http://127.0.0.1:1/v1beta";
+  cfg.client.model = "gemini-2.5-flash";
+  cfg.guard.base.blocked_terms = {"codename"};
+  cfg.guard.base.on_blocked_term = guard::term_action::block;
+  cfg.budget.by = budget::budget_key::tenant;
+  cfg.budget.limits = {{budget::window::day, 0, 10.0}};
+  basic_client<guarded_budgeted> c(ioc.get_executor(), cfg);
+  c.transport().push_body(answer_body("the codename is X"));
+  call_options o;
+  o.tenant = "acme";
+  auto r = run(ioc, c.generate(ask("hi"), o));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == errc::rejected_by_guard);
+  CHECK(c.budget().spent("acme").pico() > 0);  // the tokens the service billed
 }

@@ -149,18 +149,30 @@ inline bool file_exists(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0;
 }
 
-/// The last complete line of a file ("" when none); with `repair`, a torn tail (bytes
-/// after the last newline: a crash inside a write) is cut off the file.
+/// The last complete line of a file ("" when none), read backwards in blocks (a line may
+/// be longer than any block); with `repair`, a torn tail (bytes after the last newline:
+/// a crash inside a write) is cut off the file.
 inline std::string last_line(const std::string& path, bool repair) {
   int fd = ::open(path.c_str(), repair ? O_RDWR : O_RDONLY);
   if (fd < 0) return {};
-  off_t size = ::lseek(fd, 0, SEEK_END);
-  off_t from = size > (1 << 20) ? size - (1 << 20) : 0;  // a record line is far below 1 MiB
-  std::string tail(static_cast<std::size_t>(size - from), '\0');
-  if (::pread(fd, tail.data(), tail.size(), from) != static_cast<ssize_t>(tail.size()))
-    tail.clear();
-  std::size_t nl = tail.rfind('\n');
+  const off_t size = ::lseek(fd, 0, SEEK_END);
+  constexpr off_t block = 64 * 1024;
+  std::string tail;  // the bytes from `from` to the end of the file
+  off_t from = size;
+  // Read until the tail holds the last complete line and the newline before it (two
+  // newlines, whether or not the file ends in a torn line), or the whole file.
+  while (from > 0 && std::count(tail.begin(), tail.end(), '\n') < 2) {
+    off_t len = std::min(block, from);
+    from -= len;
+    std::string chunk(static_cast<std::size_t>(len), '\0');
+    if (::pread(fd, chunk.data(), chunk.size(), from) != static_cast<ssize_t>(chunk.size())) {
+      ::close(fd);
+      return {};
+    }
+    tail.insert(0, chunk);
+  }
   if (!tail.empty() && tail.back() != '\n') {
+    std::size_t nl = tail.rfind('\n');
     off_t keep = nl == std::string::npos ? from : from + static_cast<off_t>(nl) + 1;
     if (repair && ::ftruncate(fd, keep) != 0) {
       // left as it is: verify reports the torn line
@@ -172,6 +184,20 @@ inline std::string last_line(const std::string& path, bool repair) {
   tail.pop_back();  // the final newline
   std::size_t start = tail.rfind('\n');
   return start == std::string::npos ? tail : tail.substr(start + 1);
+}
+
+/// Where a line's MAC'd part ends (the offset of `,"h":"`), when the line ends exactly in
+/// `,"h":"<64 hex>"}` and the MAC matches under its key; npos otherwise. Nothing after the
+/// MAC'd part but the MAC itself can then be in the line.
+inline std::size_t authentic(std::string_view line, const key& k) {
+  std::size_t at = line.rfind(",\"h\":\"");
+  if (at == std::string_view::npos || line.size() != at + 6 + 64 + 2 || !line.ends_with("\"}"))
+    return std::string_view::npos;
+  auto mac = crypto::hmac_sha256(k.mac, line.substr(0, at));
+  unsigned char got[32];
+  if (!crypto::unhex(line.substr(at + 6, 64), got, 32) || CRYPTO_memcmp(got, mac.data(), 32) != 0)
+    return std::string_view::npos;
+  return at;
 }
 
 }  // namespace detail
@@ -237,21 +263,23 @@ class log {
     std::unique_lock lk(m_);
     if (closed_) return gemini::error(errc::unavailable, "audit log is closed");
     if (failure_) return *failure_;
-    if (key_uses_reserved_ >= opts_.max_records_per_key)
-      return gemini::error(
-          errc::bad_configuration,
-          "audit key " + keys_.current().id + " has reached its record limit: rotate the key");
     if (reserved_ + queue_.size() >= opts_.queue_capacity) {
       if (opts_.when_full != audit::when_full::block) {
         ++stats_.dropped;
         return gemini::error(errc::unavailable, "audit queue is full");
       }
-      space_.wait(lk, [&] {
-        return closed_ || failure_ || reserved_ + queue_.size() < opts_.queue_capacity;
-      });
+      // Blocking waits for the writer's backlog only: the slots held by calls still
+      // running are released by those calls, which may need this very thread to finish
+      // (a wait on them could never end). The queue can then exceed its capacity by the
+      // number of calls in flight.
+      space_.wait(lk, [&] { return closed_ || failure_ || queue_.size() < opts_.queue_capacity; });
       if (closed_) return gemini::error(errc::unavailable, "audit log is closed");
       if (failure_) return *failure_;
     }
+    if (key_uses_reserved_ >= opts_.max_records_per_key)
+      return gemini::error(
+          errc::bad_configuration,
+          "audit key " + keys_.current().id + " has reached its record limit: rotate the key");
     ++reserved_;
     ++key_uses_reserved_;
     return ticket(this);
@@ -271,7 +299,7 @@ class log {
     std::unique_lock lk(m_);
     std::uint64_t target = submitted_;
     work_.notify_one();
-    done_.wait(lk, [&] { return written_seq_ >= target || failure_.has_value(); });
+    done_.wait(lk, [&] { return written_seq_ >= target || failure_.has_value() || writer_done_; });
     if (failure_) return failure_;
     return std::nullopt;
   }
@@ -280,6 +308,7 @@ class log {
   std::optional<gemini::error> checkpoint() {
     {
       std::lock_guard lk(m_);
+      if (closed_) return gemini::error(errc::unavailable, "audit log is closed");
       want_checkpoint_ = true;
     }
     return flush_checkpoint();
@@ -347,11 +376,30 @@ class log {
   std::optional<gemini::error> flush_checkpoint() {
     std::unique_lock lk(m_);
     work_.notify_one();
-    done_.wait(lk, [&] { return !want_checkpoint_ || failure_.has_value(); });
+    done_.wait(lk, [&] { return !want_checkpoint_ || failure_.has_value() || writer_done_; });
     return failure_;
   }
 
   // ---- the writer ----
+
+  /// The line parsed, when it is authentic under a key of the ring; the reason otherwise.
+  result<boost::json::object> authentic_line(std::string_view line, const char* what) const {
+    auto fail = [&](std::string why) {
+      return gemini::error(errc::malformed_response, "audit log " + opts_.path + ": " + what + " " +
+                                                         why + " (run the verifier)");
+    };
+    boost::system::error_code ec;
+    auto v = boost::json::parse(line, ec);
+    if (ec || !v.is_object()) return fail("is not JSON");
+    auto& o = v.as_object();
+    auto* kid = o.if_contains("kid");
+    auto* seq = o.if_contains("seq");
+    if (!kid || !kid->is_string() || !seq || !seq->is_int64()) return fail("has no kid/seq");
+    const key* k = keys_.find(kid->as_string());
+    if (!k) return fail("is under a key not in the keyring");
+    if (detail::authentic(line, *k) == std::string_view::npos) return fail("is not authentic");
+    return std::move(o);
+  }
 
   std::optional<gemini::error> resume() {
     // The chain continues from the newest line of the live file (or the newest rotated one).
@@ -360,39 +408,41 @@ class log {
     if (line.empty() && next_rotation_ > 1)
       line = detail::last_line(opts_.path + "." + std::to_string(next_rotation_ - 1), false);
     std::string head = detail::last_line(opts_.path + ".head", false);
+    if (head.empty() && !line.empty())
+      return gemini::error(
+          errc::malformed_response,
+          "audit log " + opts_.path + ": records but no head file (run the verifier)");
+    std::uint64_t head_seq = 0;
     if (!head.empty()) {
-      boost::system::error_code ec;
-      auto hv = boost::json::parse(head, ec);
-      if (!ec && hv.is_object())
-        if (auto* ks = hv.as_object().if_contains("keys"); ks && ks->is_object())
-          for (auto const& [id, n] : ks->as_object())
-            if (n.is_int64()) uses_[std::string(id)] = static_cast<std::uint64_t>(n.as_int64());
+      auto hv = authentic_line(head, "the head checkpoint");
+      if (!hv) return std::move(hv).error();
+      head_seq = static_cast<std::uint64_t>(hv->at("seq").as_int64());
+      if (auto* ks = hv->if_contains("keys"); ks && ks->is_object())
+        for (auto const& [id, n] : ks->as_object())
+          if (n.is_int64()) uses_[std::string(id)] = static_cast<std::uint64_t>(n.as_int64());
     }
     if (!line.empty()) {
-      boost::system::error_code ec;
-      auto v = boost::json::parse(line, ec);
-      if (ec || !v.is_object())
-        return gemini::error(errc::malformed_response,
-                             "audit log " + opts_.path + ": the last record is not JSON");
-      auto const& o = v.as_object();
-      auto* seq = o.if_contains("seq");
-      auto* h = o.if_contains("h");
-      if (!seq || !seq->is_int64() || !h || !h->is_string())
-        return gemini::error(errc::malformed_response,
-                             "audit log " + opts_.path + ": the last record has no seq/h");
-      seq_ = static_cast<std::uint64_t>(seq->as_int64());
-      prev_ = std::string(h->as_string());
-      if (auto* kid = o.if_contains("kid"); kid && kid->is_string())
-        if (auto* kn = o.if_contains("kn"); kn && kn->is_int64())
-          uses_[std::string(kid->as_string())] = std::max<std::uint64_t>(
-              uses_[std::string(kid->as_string())], static_cast<std::uint64_t>(kn->as_int64()));
+      auto o = authentic_line(line, "the last record");
+      if (!o) return std::move(o).error();
+      seq_ = static_cast<std::uint64_t>(o->at("seq").as_int64());
+      prev_ = std::string(o->at("h").as_string());
+      if (auto* kn = o->if_contains("kn"); kn && kn->is_int64()) {
+        std::string kid(o->at("kid").as_string());
+        uses_[kid] =
+            std::max<std::uint64_t>(uses_[kid], static_cast<std::uint64_t>(kn->as_int64()));
+      }
     } else {
       prev_ = detail::zero_hash();
     }
+    if (seq_ < head_seq)
+      return gemini::error(errc::malformed_response,
+                           "audit log " + opts_.path + " ends at seq " + std::to_string(seq_) +
+                               ", before its head checkpoint (seq " + std::to_string(head_seq) +
+                               "): records were cut off (run the verifier)");
     key_uses_reserved_ = uses_[keys_.current().id];
     current_ = &keys_.current();
     if (auto e = open_file()) return e;
-    if (seq_ == 0 || head.empty()) {  // a new log: its first checkpoint makes the head file
+    if (seq_ == 0) {  // a new log: its first checkpoint makes the head file
       if (auto e = write_checkpoint()) return e;
     }
     return std::nullopt;
@@ -517,6 +567,18 @@ class log {
       std::deque<queued> batch;
       batch.swap(queue_);
       bool cp = want_checkpoint_, closing = closed_;
+      if (failure_) {  // the chain is broken at the failure: nothing more is written
+        stats_.dropped += batch.size();
+        written_seq_ += batch.size();
+        want_checkpoint_ = false;
+        done_.notify_all();
+        space_.notify_all();
+        if (closing && queue_.empty()) {
+          writer_done_ = true;
+          return;
+        }
+        continue;
+      }
       current_ = &keys_.current();  // keys_ changes only under m_
       lk.unlock();
       space_.notify_all();

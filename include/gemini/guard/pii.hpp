@@ -50,8 +50,9 @@ struct pii_match {
   friend constexpr bool operator==(const pii_match&, const pii_match&) noexcept = default;
 };
 
-/// The longest match a scanner reports (bytes), except a PEM private key block, which is
-/// reported up to its END line however long. A stream filter holds back this much text.
+/// The longest match a scanner reports (bytes), except `sk-` keys, JWTs and PEM private
+/// key blocks, which are reported whole however long (a stream filter holds back a run
+/// that starts like one until it ends). A stream filter holds back this much text.
 inline constexpr std::size_t max_pii_length = 128;
 
 namespace detail {
@@ -112,14 +113,19 @@ struct scanner {
   pii_kinds kinds;
   std::vector<pii_match>& out;
 
+  std::size_t floor = 0;  // the end of the last match: no match starts before it
+
   void add(pii_kind k, std::size_t b, std::size_t e) {
-    if (kinds.has(k) && e > b) out.push_back({k, b, e});
+    if (kinds.has(k) && e > b && b >= floor) {
+      out.push_back({k, b, e});
+      floor = e;
+    }
   }
 
   // "local@domain.tld" around the '@' at `at`; returns the end (or at + 1).
   std::size_t email(std::size_t at) {
     std::size_t b = at;
-    while (b > 0 && is_email_local(s[b - 1]) && at - b < 64) --b;
+    while (b > floor && is_email_local(s[b - 1]) && at - b < 64) --b;
     while (b < at && s[b] == '.') ++b;  // a local part does not start with a dot
     std::size_t e = at + 1;
     std::size_t last_dot = 0;
@@ -298,7 +304,7 @@ struct scanner {
       std::size_t e = run(b + 3, is_b64url);
       std::size_t digits = 0;
       for (std::size_t i = b + 3; i < e; ++i) digits += is_digit(s[i]);
-      if (e - b >= 23 && digits >= 2) add(pii_kind::secret, b, std::min(e, b + max_pii_length));
+      if (e - b >= 23 && digits >= 2) add(pii_kind::secret, b, e);
       return e;
     }
     if (r.starts_with("eyJ")) {  // JWT: three base64url segments, the first two JSON

@@ -167,6 +167,7 @@ struct standard::state {
   ~state() {
     if (ticket) {
       if (rec.outcome.empty()) rec.outcome = "failed";
+      if (rec.flags.empty()) rec.flags = flags();
       ticket.submit(std::move(rec));
     }
   }
@@ -313,6 +314,7 @@ inline std::optional<gemini::error> standard::screen_part(std::string& text, boo
   out.reserve(text.size());
   std::size_t at = 0;
   for (auto const& m : found) {
+    if (m.begin < at) continue;  // overlaps the previous match (find_pii reports none)
     auto kind = static_cast<std::size_t>(m.kind);
     st.pii_found = static_cast<std::uint8_t>(st.pii_found | (1u << kind));
     std::string rule = "pii." + std::string(name_of(m.kind));
@@ -434,13 +436,22 @@ inline std::string standard::transform(std::string_view text, state& st, bool& b
     }
   }
   if (edits.empty()) return std::string(text);
-  std::sort(edits.begin(), edits.end(),
-            [](auto const& a, auto const& b) { return a.begin < b.begin; });
+  // By start, the longest first: of two overlapping edits the one that covers more wins
+  // (a secret that starts with a blocked term is redacted whole).
+  std::sort(edits.begin(), edits.end(), [](auto const& a, auto const& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
+  });
   std::string out;
   out.reserve(text.size());
   std::size_t at = 0;
   for (auto const& e : edits) {
-    if (e.begin < at) continue;  // overlaps an earlier edit
+    if (e.begin < at) {  // overlaps an earlier edit: the earlier one covers its start
+      if (e.end > at) {  // and what sticks out past it is blanked too, never shown raw
+        out += e.with;
+        at = e.end;
+      }
+      continue;
+    }
     out.append(text.substr(at, e.begin - at));
     out += e.with;
     at = e.end;
@@ -556,28 +567,36 @@ inline void standard::filter_chunk(wire::generate_content_response& chunk, state
       for (auto const& t : p.blocked_terms) hold = std::max(hold, t.size());
       if (!st.echo.empty()) hold = std::max(hold, p.echo_bytes + detail::echo_stride);
       cut = text.size() > hold ? text.size() - hold : 0;
-      // Not inside a word or number (a match may be growing there), not inside UTF-8.
-      std::size_t floor = cut > hold ? cut - hold : 0;
-      while (cut > floor && gemini::guard::detail::is_alnum(text[cut - 1]) &&
-             gemini::guard::detail::is_alnum(text[cut]))
-        --cut;
-      while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) --cut;
-      // Not inside a match found in the whole text.
       std::vector<pii_match> found;
       find_pii(text, p.redact_in_response, found);
-      for (auto const& m : found)
-        if (m.begin < cut && m.end > cut) cut = m.begin;
-      if (cut > 0) {  // a placeholder may be split here
-        std::size_t i = text.rfind('[', cut - 1);
-        if (i != std::string::npos && i + 24 > cut && text.find(']', i) >= cut) cut = i;
-      }
-      if (!p.blocked_terms.empty()) {
-        std::string low = detail::lower_ascii(text);
+      std::string low = p.blocked_terms.empty() ? std::string() : detail::lower_ascii(text);
+      // Moves the cut back until no rule moves it: not inside a word or number (a match may
+      // be growing there), a UTF-8 sequence, a match found in the whole text (an open one
+      // reaches its end), a placeholder, a blocked term, or a JWT still arriving.
+      for (std::size_t before = cut + 1; before != cut;) {
+        before = cut;
+        std::size_t floor = cut > hold ? cut - hold : 0;
+        while (cut > floor && gemini::guard::detail::is_alnum(text[cut - 1]) &&
+               gemini::guard::detail::is_alnum(text[cut]))
+          --cut;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) --cut;
+        for (auto const& m : found)
+          if (m.begin < cut && m.end > cut) cut = m.begin;
+        if (cut > 0) {
+          std::size_t i = text.rfind('[', cut - 1);
+          if (i != std::string::npos && i + 24 > cut && text.find(']', i) >= cut) cut = i;
+        }
         for (auto const& t : p.blocked_terms) {
           std::string lt = detail::lower_ascii(t);
           std::size_t from = cut >= lt.size() ? cut - lt.size() + 1 : 0;
           std::size_t at = low.find(lt, from);
-          if (at != std::string::npos && at < cut) cut = std::min(cut, at);
+          if (at != std::string::npos && at < cut) cut = at;
+        }
+        if (p.redact_in_response.has(pii_kind::secret) && cut > 0) {
+          std::size_t r = cut;  // the base64url/'.' run the cut is in
+          while (r > 0 && (gemini::guard::detail::is_b64url(text[r - 1]) || text[r - 1] == '.'))
+            --r;
+          if (r < cut && std::string_view(text).substr(r).starts_with("eyJ")) cut = r;
         }
       }
     }

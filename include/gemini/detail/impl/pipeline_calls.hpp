@@ -174,19 +174,24 @@ template <class S>
 result<wire::generate_content_response> pipeline<S>::finish_call(
     result<wire::generate_content_response> r, const guard::call_info& gi,
     typename guard_stage_t::call& gc, typename budget_stage_t::call& bc, const call_state& cs) {
-  if (r)
-    if (auto e = guard_.after(gc, *r, gi)) {
-      e->partial_text.clear();
-      r = std::move(*e);
-    }
-  note_end(cs, r);
-  if (r) {
-    bool from_cache = r->delivery.from == wire::source::cache ||
-                      r->delivery.from == wire::source::stale_cache ||
-                      r->delivery.from == wire::source::shared;
-    budget_.after(bc,
-                  budget::actual{from_cache ? nullptr : &r->usage, r->model_version, from_cache});
+  std::optional<gemini::error> refused;
+  if (r) refused = guard_.after(gc, *r, gi);
+  auto charge = [&](const wire::generate_content_response& a) {
+    bool from_cache = a.delivery.from == wire::source::cache ||
+                      a.delivery.from == wire::source::stale_cache ||
+                      a.delivery.from == wire::source::shared;
+    budget_.after(bc, budget::actual{from_cache ? nullptr : &a.usage, a.model_version, from_cache});
+  };
+  if (refused) {  // an answer the guard refuses was still paid for: the budget is charged
+    wire::generate_content_response answered = std::move(*r);
+    refused->partial_text.clear();
+    r = std::move(*refused);
+    note_end(cs, r);
+    charge(answered);
+    return r;
   }
+  note_end(cs, r);
+  if (r) charge(*r);
   return r;
 }
 
