@@ -1,12 +1,15 @@
 // Redis: the cache-hit round trip through the client (cache::redis), an admission through
 // limit::redis (the Lua script), and a bare GET on gemini::redis::connection, beside
 // `redis-benchmark -t get` against the same server in the same run. The benchmark starts its own
-// redis-server on a free loopback port.
+// redis-server on a free loopback port. BM_redis_queue: jobs through the durable queue
+// (redis_queue submits, a redis_worker with the default 5/3/1 lanes runs them through a
+// client with an instant transport): jobs per second and Redis commands per job.
 //
 //   build/benchmarks/bm_redis --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <gemini/cache/redis.hpp>
 #include <gemini/client.hpp>
 #include <gemini/limit/redis.hpp>
+#include <gemini/queue/redis.hpp>
 #include <gemini/redis/connection.hpp>
 
 #include "redis/redis_server.hpp"
@@ -14,6 +17,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <benchmark/benchmark.h>
 
@@ -67,6 +72,69 @@ void BM_client_redis_hit(benchmark::State& state) {
   if (misses) state.SkipWithError("cache misses in the measured loop");
 }
 BENCHMARK(BM_client_redis_hit)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+struct fixed_policies : policies::defaults {
+  using transport = fixed_transport;
+};
+
+void BM_redis_queue(benchmark::State& state) {
+  asio::io_context ioc(1);
+  redis::options ro;
+  ro.port = server().port();
+  redis::connection conn(ioc.get_executor(), ro);
+  client_options o;
+  o.base_url = "http://127.0.0.1:1/v1beta";
+  o.model = "gemini-2.5-flash";
+  basic_client<fixed_policies> c(ioc.get_executor(), o);
+  queue::redis_options qo;
+  qo.prefix = "bm:queue";
+  qo.poll = std::chrono::milliseconds(1);
+  queue::redis_queue q(conn, qo);
+  queue::redis_worker<decltype(c)> w(c, conn, qo);
+  asio::co_spawn(ioc, w.run(), asio::detached);
+  wire::generate_content_request req;
+  req.contents.push_back(wire::content::user("Summarise the attached ticket in one line."));
+  std::int64_t target = 0;
+  std::uint64_t failures = 0, commands = 0;
+  for (auto _ : state) {
+    const auto sent_before = conn.stats().commands_sent;
+    target += calls_per_iteration;
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+          for (int i = 0; i < calls_per_iteration; ++i) {
+            queue::job j;
+            j.request = req;
+            j.lane = i % 3 == 0 ? "high" : i % 3 == 1 ? "medium" : "low";
+            auto id = co_await q.submit(std::move(j));
+            if (!id) ++failures;
+          }
+          asio::steady_timer t(ioc);
+          for (;;) {
+            auto n = co_await q.ended();
+            if (!n) ++failures;
+            if (!n || *n >= target) break;
+            t.expires_after(std::chrono::microseconds(200));
+            co_await t.async_wait(asio::use_awaitable);
+          }
+        },
+        [&](std::exception_ptr e) {
+          if (e) std::rethrow_exception(e);
+          ioc.stop();
+        });
+    ioc.restart();
+    ioc.run();
+    commands += conn.stats().commands_sent - sent_before;
+  }
+  w.stop();
+  ioc.restart();
+  ioc.run_for(std::chrono::milliseconds(50));
+  state.SetItemsProcessed(state.iterations() * calls_per_iteration);
+  state.counters["redis_commands_per_job"] =
+      double(commands) / double(state.iterations() * calls_per_iteration);
+  if (failures) state.SkipWithError("a submit or a read failed");
+}
+BENCHMARK(BM_redis_queue)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 /// A bare GET of a small value on one pipelined connection, one at a time.
 void BM_connection_get(benchmark::State& state) {
