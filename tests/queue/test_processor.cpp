@@ -340,3 +340,37 @@ TEST_CASE("queue: stream-to-text, embed and count-tokens jobs", "[queue][emulato
   REQUIRE(rt);
   CHECK(std::get<wire::count_tokens_response>(rt->response).total_tokens > 0);
 }
+
+TEST_CASE("queue: the completion channel hands out each ended job once", "[queue]") {
+  echo_fixture f;
+  queue::processor_options o;
+  o.completions = 2;
+  o.max_running = 1;
+  proc p(f.c, o);
+  for (auto n : {"a", "b", "c"}) REQUIRE(p.try_submit(job(n)));
+  f.ioc.run();  // all three end; nobody reads: the oldest is dropped
+  CHECK(p.completions_missed() == 1);
+  auto first = run(f.ioc, p.next_completion());
+  REQUIRE(first);
+  CHECK(first->text() == "echo: b");
+  auto second = run(f.ioc, p.next_completion());
+  REQUIRE(second);
+  CHECK(second->text() == "echo: c");
+  // A waiting reader is woken by the next job to end.
+  auto script = [&]() -> asio::awaitable<result<queue::job_result>> {
+    auto id = p.try_submit(job("d"));
+    if (!id) co_return id.error();
+    co_return co_await p.next_completion();
+  };
+  auto third = run(f.ioc, script());
+  REQUIRE(third);
+  CHECK(third->text() == "echo: d");
+  // Drained with nothing left: the reader hears it instead of waiting forever.
+  auto drained = [&]() -> asio::awaitable<result<queue::job_result>> {
+    co_await p.drain(queue::clock::now());
+    co_return co_await p.next_completion();
+  };
+  auto none = run(f.ioc, drained());
+  REQUIRE_FALSE(none);
+  CHECK(none.error().code == errc::cancelled);
+}

@@ -132,6 +132,10 @@ struct processor_options {
   std::chrono::milliseconds pause{5'000};          ///< a lane's pause when no RetryInfo is given
   std::chrono::seconds result_ttl{3600};           ///< how long an ended job is kept
   std::function<void(const job_result&)> on_done;  ///< each job that ends (on the executor)
+  /// The completion channel's capacity (0: off): next_completion() hands out each ended
+  /// job once, in the order they ended; when nobody reads, the oldest are dropped (counted
+  /// by completions_missed()).
+  std::size_t completions = 0;
 };
 
 struct lane_stats {
@@ -262,6 +266,31 @@ class processor {
     }
     co_return n;
   }
+
+  /// The next job to end, from the completion channel (processor_options::completions);
+  /// cancelled when the wait is, or when the processor is drained and nothing is left.
+  boost::asio::awaitable<result<job_result>> next_completion() {
+    if (opts_.completions == 0)
+      co_return gemini::error(
+          errc::bad_configuration,
+          "queue: the completion channel is off (processor_options::completions)");
+    while (done_q_.empty()) {
+      if (closed_ && unfinished_ == 0)
+        co_return gemini::error(errc::cancelled, "queue drained: no more completions");
+      auto t = std::make_shared<boost::asio::steady_timer>(client_.get_executor(),
+                                                           clock::time_point::max());
+      done_waiters_.push_back(t);
+      auto [ec] = co_await t->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+      (void)ec;
+      auto cs = co_await boost::asio::this_coro::cancellation_state;
+      if (cs.cancelled() != boost::asio::cancellation_type::none)
+        co_return gemini::error(errc::cancelled, "wait for a completion cancelled");
+    }
+    job_result r = std::move(done_q_.front());
+    done_q_.pop_front();
+    co_return r;
+  }
+  std::uint64_t completions_missed() const noexcept { return completions_missed_; }
 
   std::vector<lane_stats> stats() const {
     std::vector<lane_stats> out;
@@ -527,6 +556,19 @@ class processor {
       space_waiters_.pop_front();
     }
     ended_.push_back(jobs_.at(r.res.id));
+    if (opts_.completions) {
+      if (done_q_.size() == opts_.completions) {
+        done_q_.pop_front();
+        ++completions_missed_;
+      }
+      done_q_.push_back(r.res);
+    }
+    // A completion for one waiter; after the last job of a drain, every waiter hears it.
+    while (!done_waiters_.empty()) {
+      done_waiters_.front()->cancel();
+      done_waiters_.pop_front();
+      if (!(closed_ && unfinished_ == 0)) break;
+    }
     if (opts_.on_done) opts_.on_done(r.res);
     expire();
   }
@@ -549,7 +591,9 @@ class processor {
   std::unordered_map<std::string, std::shared_ptr<rec>> jobs_;
   std::unordered_map<std::string, std::string> by_key_;
   std::deque<std::shared_ptr<rec>> ended_;  // in the order they ended
-  std::deque<std::shared_ptr<boost::asio::steady_timer>> space_waiters_;
+  std::deque<std::shared_ptr<boost::asio::steady_timer>> space_waiters_, done_waiters_;
+  std::deque<job_result> done_q_;  // the completion channel
+  std::uint64_t completions_missed_ = 0;
   std::size_t unfinished_ = 0, running_ = 0;
   std::uint64_t next_id_ = 0;
   bool closed_ = false, pumping_ = false;
