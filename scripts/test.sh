@@ -24,10 +24,11 @@ fi
 
 if [ "${SANITIZE:-1}" != 0 ]; then
   # The same suite under ASan + UBSan, at -O0 (an -O1 sanitizer build of the suite took
-  # 61 min on 2 cores; -O0 keeps it to minutes). Benchmarks are not built here.
+  # 61 min on 2 cores; -O0 keeps it to minutes). Benchmarks and examples (run by the two
+  # builds above) are not built here.
   san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
   BUILD_DIR=${SAN_BUILD_DIR:-build-asan} scripts/build.sh -DCMAKE_CXX_FLAGS_DEBUG="-O0 $san" \
-    -DCMAKE_EXE_LINKER_FLAGS="$san" -DGEMINI_BUILD_BENCHMARKS=OFF
+    -DCMAKE_EXE_LINKER_FLAGS="$san" -DGEMINI_BUILD_BENCHMARKS=OFF -DGEMINI_BUILD_EXAMPLES=OFF
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1} \
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     ctest --test-dir "${SAN_BUILD_DIR:-build-asan}" --output-on-failure -j "${JOBS:-$(nproc)}" \
