@@ -98,6 +98,8 @@ struct batch {
   }
 
   void record(const gemini::queue::job_result& r, std::size_t line_no) {
+    // A job cancelled by Ctrl-C is not written: the next run does it (no duplicate lines).
+    if (r.state == gemini::queue::job_state::cancelled) return;
     boost::json::object o;
     o["id"] = r.id;
     o["line"] = line_no;
@@ -154,6 +156,7 @@ struct batch {
       }
       j.request = std::move(req);
       ++n.total;
+      lines[j.id] = line_no;  // before submit: a job can end inside it
       auto id = co_await proc.submit(std::move(j));
       if (!id) {
         std::fprintf(stderr, "%sline %zu: %s\n", tty ? "\r\033[K" : "", line_no,
@@ -162,7 +165,6 @@ struct batch {
         ++n.invalid;
         continue;
       }
-      lines[*id] = line_no;
     }
   }
 
@@ -224,7 +226,16 @@ int main(int argc, char** argv) {
         b.finished_before.insert(std::string(id->as_string()));
     }
   }
+  bool cut_line = false;  // a kill in the middle of a line: the next record starts anew
+  {
+    std::ifstream prev(out_path, std::ios::binary | std::ios::ate);
+    if (prev && prev.tellg() > 0) {
+      prev.seekg(-1, std::ios::end);
+      cut_line = prev.get() != '\n';
+    }
+  }
   b.out.open(out_path, std::ios::app);
+  if (cut_line) b.out << '\n';
 
   int status = 0;
   asio::signal_set signals(ioc, SIGINT, SIGTERM);

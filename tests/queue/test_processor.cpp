@@ -374,3 +374,41 @@ TEST_CASE("queue: the completion channel hands out each ended job once", "[queue
   REQUIRE_FALSE(none);
   CHECK(none.error().code == errc::cancelled);
 }
+
+TEST_CASE("queue: a submit() that gave up does not swallow the wake-up of the next one",
+          "[queue][emulator]") {
+  gemini::testing::emulator emu;
+  emu.set_latency({.first_byte = 200ms});
+  asio::io_context ioc;
+  client_options co;
+  co.key = api_key("test-key");
+  co.base_url = emu.base_url() + "/v1beta";
+  co.model = "gemini-2.5-flash";
+  using emu_client = basic_client<policies::defaults>;
+  emu_client c(ioc.get_executor(), co);
+  queue::processor_options o;
+  o.capacity = 1;
+  queue::processor<emu_client> p(c, o);
+  REQUIRE(p.try_submit(job("first")));  // 200 ms: the queue is full meanwhile
+  // S1 waits for room and is cancelled; S2 waits too; when "first" ends, S2 gets the room.
+  asio::cancellation_signal cancel_s1;
+  std::optional<result<std::string>> s1, s2;
+  asio::co_spawn(ioc, gemini::test::store(p.submit(job("s1")), &s1),
+                 asio::bind_cancellation_slot(cancel_s1.slot(), [](std::exception_ptr) {}));
+  asio::co_spawn(ioc, gemini::test::store(p.submit(job("s2")), &s2), [](std::exception_ptr) {});
+  ioc.run_for(50ms);  // both wait
+  REQUIRE_FALSE(s1);
+  cancel_s1.emit(asio::cancellation_type::terminal);
+  ioc.run_for(20ms);
+  REQUIRE(s1);
+  CHECK_FALSE(*s1);
+  ioc.run();
+  REQUIRE(s2);
+  CHECK(*s2);
+  // A keyed submit waits for room too (it used to be refused at once when full).
+  REQUIRE(p.try_submit(job("again")));
+  auto keyed = job("keyed");
+  keyed.idempotency_key = "key-1";
+  auto k = run(ioc, p.submit(keyed));
+  CHECK(k);
+}

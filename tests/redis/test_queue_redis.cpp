@@ -190,3 +190,52 @@ TEST_CASE("queue on Redis: Redis restarted mid-batch: 1,000 results, 0 lost",
   std::printf("Redis restarted mid-batch: %zu calls paid for %d results\n", calls, n);
   CHECK(calls <= static_cast<std::size_t>(n) + 9);
 }
+
+TEST_CASE(
+    "queue on Redis: a job past max deliveries ends dead-lettered with a result; a "
+    "repeated id is not queued twice",
+    "[queue][redis]") {
+  redis_server srv;
+  emulator emu;
+  asio::io_context ioc;
+  redis::connection conn(ioc.get_executor(), at(srv));
+  client_options co;
+  co.key = api_key("test-key");
+  co.base_url = emu.base_url() + "/v1beta";
+  co.model = "gemini-2.5-flash";
+  basic_client<policies::defaults> client(ioc.get_executor(), co);
+  queue::redis_options qo;
+  qo.poll = 5ms;
+  qo.max_deliveries = 2;
+  queue::redis_queue q(conn, qo);
+  auto j = ask(7, "low");
+  j.id = "fixed-id";
+  REQUIRE(run(ioc, q.submit(j)));
+  j.idempotency_key.clear();
+  REQUIRE(run(ioc, q.submit(j)));  // the same id again (e.g. a retried submit): not re-queued
+  auto len = run(ioc, conn.command("XLEN", "gemini:queue:lane:low"));
+  REQUIRE(len);
+  CHECK(len->integer() == 1);
+  // As if two workers had died holding it.
+  REQUIRE(run(ioc, conn.command("HSET", "gemini:queue:job:fixed-id", "deliveries", "2")));
+  queue::redis_worker<decltype(client)> w(client, conn, qo);
+  asio::co_spawn(ioc, w.run(), asio::detached);
+  run(ioc, [&]() -> asio::awaitable<void> {
+    asio::steady_timer t(ioc);
+    while (w.stats().dead_lettered < 1) {
+      t.expires_after(5ms);
+      co_await t.async_wait(asio::use_awaitable);
+    }
+  }());
+  CHECK(ended(ioc, q) == 1);
+  auto res = run(ioc, q.result_of("k7"));
+  REQUIRE(res);
+  REQUIRE(*res);
+  CHECK((*res)->find("dead_lettered") != std::string::npos);
+  CHECK(emu.requests("generateContent") == 0);
+  w.stop();
+  run(ioc, [&]() -> asio::awaitable<void> {
+    asio::steady_timer t(ioc, 50ms);
+    co_await t.async_wait(asio::use_awaitable);
+  }());
+}

@@ -39,6 +39,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -131,7 +132,8 @@ struct processor_options {
   std::chrono::milliseconds max_backoff{30'000};
   std::chrono::milliseconds pause{5'000};          ///< a lane's pause when no RetryInfo is given
   std::chrono::seconds result_ttl{3600};           ///< how long an ended job is kept
-  std::function<void(const job_result&)> on_done;  ///< each job that ends (on the executor)
+  std::function<void(const job_result&)> on_done;  ///< each job that ends (on the executor;
+                                                   ///< must not throw)
   /// The completion channel's capacity (0: off): next_completion() hands out each ended
   /// job once, in the order they ended; when nobody reads, the oldest are dropped (counted
   /// by completions_missed()).
@@ -171,7 +173,7 @@ class processor {
     *alive_ = false;
     for (auto& [id, r] : jobs_)
       if (r->res.state == job_state::running)
-        r->signal.emit(boost::asio::cancellation_type::terminal);
+        r->signal->emit(boost::asio::cancellation_type::terminal);
       else if (r->retry_timer)
         r->retry_timer->cancel();
   }
@@ -191,7 +193,8 @@ class processor {
   /// Queues a job, waiting while the queue is full.
   boost::asio::awaitable<result<std::string>> submit(job j) {
     if (auto e = check(j)) co_return std::move(*e);
-    while (unfinished_ >= opts_.capacity && !closed_ && j.idempotency_key.empty()) {
+    while (unfinished_ >= opts_.capacity && !closed_ &&
+           (j.idempotency_key.empty() || !by_key_.count(j.idempotency_key))) {
       auto t = std::make_shared<boost::asio::steady_timer>(client_.get_executor(),
                                                            clock::time_point::max());
       space_waiters_.push_back(t);
@@ -212,7 +215,7 @@ class processor {
     auto& r = *it->second;
     if (r.res.state == job_state::running) {
       r.cancel_requested = true;
-      r.signal.emit(boost::asio::cancellation_type::terminal);
+      r.signal->emit(boost::asio::cancellation_type::terminal);
       return true;
     }
     end(r, job_state::cancelled, gemini::error(errc::cancelled, "job cancelled"));
@@ -316,7 +319,9 @@ class processor {
     queue::job job;
     job_result res;
     std::size_t lane = 0;
-    boost::asio::cancellation_signal signal;
+    // The running attempt's signal. Asio keeps the coroutine's cancellation state in it, so
+    // the spawn's completion handler owns it (and the record) until the coroutine is gone.
+    std::shared_ptr<boost::asio::cancellation_signal> signal;
     bool cancel_requested = false;
     std::shared_ptr<boost::asio::steady_timer> retry_timer;
     std::vector<std::shared_ptr<boost::asio::steady_timer>> waiters;
@@ -412,9 +417,11 @@ class processor {
       ++running_;
       r->res.state = job_state::running;
       if (r->res.started == clock::time_point{}) r->res.started = now;
+      auto sig = std::make_shared<boost::asio::cancellation_signal>();
+      r->signal = sig;
       boost::asio::co_spawn(
           client_.get_executor(), run(r),
-          boost::asio::bind_cancellation_slot(r->signal.slot(), [](std::exception_ptr) {}));
+          boost::asio::bind_cancellation_slot(sig->slot(), [sig, r](std::exception_ptr) {}));
     }
     clock::time_point wake = clock::time_point::max();
     for (auto const& l : lanes_)
@@ -422,8 +429,8 @@ class processor {
     if (wake != clock::time_point::max() && wake != armed_) {
       armed_ = wake;
       timer_.expires_at(wake);
-      timer_.async_wait([this](boost::system::error_code ec) {
-        if (ec) return;
+      timer_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+        if (ec || !*alive) return;
         armed_ = {};
         pump();
       });
@@ -477,6 +484,8 @@ class processor {
       }
     } catch (const boost::system::system_error& e) {  // cancellation thrown at a co_await
       err = gemini::error(errc::cancelled, e.what());
+    } catch (const std::exception& e) {  // e.g. bad_alloc: the job fails, the counts stay right
+      err = gemini::error(errc::internal, std::string("queue: ") + e.what());
     }
     if (!*alive) co_return;  // the processor is gone: touch nothing of it
     --lanes_[r.lane].running;
@@ -551,9 +560,14 @@ class processor {
     --unfinished_;
     for (auto& w : r.waiters) w->cancel();
     r.waiters.clear();
-    if (!space_waiters_.empty()) {
-      space_waiters_.front()->cancel();
+    // Wake one live submit() (a waiter whose coroutine gave up holds the only reference).
+    while (!space_waiters_.empty()) {
+      auto t = std::move(space_waiters_.front());
       space_waiters_.pop_front();
+      if (t.use_count() > 1) {
+        t->cancel();
+        break;
+      }
     }
     ended_.push_back(jobs_.at(r.res.id));
     if (opts_.completions) {
@@ -565,11 +579,19 @@ class processor {
     }
     // A completion for one waiter; after the last job of a drain, every waiter hears it.
     while (!done_waiters_.empty()) {
-      done_waiters_.front()->cancel();
+      auto t = std::move(done_waiters_.front());
       done_waiters_.pop_front();
+      if (t.use_count() == 1) continue;  // that reader gave up
+      t->cancel();
       if (!(closed_ && unfinished_ == 0)) break;
     }
-    if (opts_.on_done) opts_.on_done(r.res);
+    if (opts_.on_done) {
+      try {
+        opts_.on_done(r.res);
+      } catch (...) {
+        // on_done must not throw (documented); if it does, the counts must stay right
+      }
+    }
     expire();
   }
 

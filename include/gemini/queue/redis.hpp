@@ -39,8 +39,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 #include <vector>
@@ -145,6 +147,7 @@ inline result<job> decode_job(std::string_view text) {
 // KEYS: stream, job hash, idem key, result key. ARGV: id, job json, ttl seconds, lane.
 // → {"queued", id} or {"exists", id} (the key's job, whose result is or will be stored).
 inline constexpr std::string_view submit_script = R"lua(
+if redis.call('EXISTS', KEYS[2]) == 1 then return {'exists', ARGV[1]} end
 if ARGV[5] == '1' then
   local prev = redis.call('GET', KEYS[3])
   if prev then return {'exists', prev} end
@@ -156,9 +159,9 @@ redis.call('XADD', KEYS[1], '*', 'id', ARGV[1], 'job', ARGV[2])
 return {'queued', ARGV[1]}
 )lua";
 
-// KEYS: result, job hash, stream, dead. ARGV: group, entry id, max deliveries, job id, lane,
-// job json. → 'done' (a result is stored: acked), 'dead' (past max deliveries: moved and
-// acked), 'run'.
+// KEYS: result, job hash, stream, dead, ended set. ARGV: group, entry id, max deliveries,
+// job id, lane, job json, dead result json, ttl. → 'done' (a result is stored: acked),
+// 'dead' (past max deliveries: moved, its result stored, acked), 'run'.
 inline constexpr std::string_view begin_script = R"lua(
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('XACK', KEYS[3], ARGV[1], ARGV[2])
@@ -169,6 +172,8 @@ if d > tonumber(ARGV[3]) then
   redis.call('XADD', KEYS[4], '*', 'id', ARGV[4], 'lane', ARGV[5], 'job', ARGV[6], 'error',
              'delivered ' .. (d - 1) .. ' times without an ack')
   redis.call('HSET', KEYS[2], 'state', 'dead_lettered')
+  redis.call('SET', KEYS[1], ARGV[7], 'NX', 'EX', ARGV[8])
+  redis.call('SADD', KEYS[5], ARGV[4])
   redis.call('XACK', KEYS[3], ARGV[1], ARGV[2])
   return 'dead'
 end
@@ -237,7 +242,8 @@ class redis_queue {
     co_return r->elements()[1].str();
   }
 
-  /// The stored result of a job (by id, or by its idempotency key): nullopt while none is.
+  /// The stored result of a job: by its idempotency key, or by its id when it has none;
+  /// nullopt while none is stored.
   boost::asio::awaitable<result<std::optional<std::string>>> result_of(std::string key) {
     auto r = co_await conn_.command("GET", opts_.prefix + ":result:" + key);
     if (!r) co_return std::move(r).error();
@@ -289,6 +295,8 @@ class redis_worker {
 
   /// Creates the groups (if missing) and runs every lane's workers until stop().
   boost::asio::awaitable<void> run() {
+    // A cancelled run() stops the slots and waits for them (they use this object).
+    co_await boost::asio::this_coro::throw_if_cancelled(false);
     for (auto const& l : opts_.lanes) {
       for (;;) {  // the group, made once (BUSYGROUP: it exists)
         auto r = co_await conn_.command("XGROUP", "CREATE", detail::lane_key(opts_, l.name),
@@ -304,7 +312,11 @@ class redis_worker {
         ++running_;
         boost::asio::co_spawn(conn_.get_executor(), slot(i), boost::asio::detached);
       }
-    while (running_ > 0) co_await sleep(opts_.poll);
+    while (running_ > 0) {
+      co_await sleep(opts_.poll);
+      auto cs = co_await boost::asio::this_coro::cancellation_state;
+      if (cs.cancelled() != boost::asio::cancellation_type::none) stopped_ = true;
+    }
   }
 
   /// Workers stop after their current job; run() returns when they have.
@@ -342,11 +354,9 @@ class redis_worker {
     const std::string idle = std::to_string(opts_.visibility_timeout.count());
     auto c = co_await conn_.command("XAUTOCLAIM", stream, opts_.group, opts_.consumer, idle, "0-0",
                                     "COUNT", "1");
-    if (!c || c->is_error()) {
-      ++stats_.redis_errors;
-      co_return std::nullopt;
-    }
-    if (c->is_array() && c->elements().size() >= 2)
+    if (!c || c->is_error())
+      ++stats_.redis_errors;  // still read new entries below
+    else if (c->is_array() && c->elements().size() >= 2)
       if (auto e = first_entry(c->elements()[1])) {
         ++stats_.claimed;
         co_return e;
@@ -355,6 +365,8 @@ class redis_worker {
                                     "1", "STREAMS", stream, ">");
     if (!r || r->is_error()) {
       ++stats_.redis_errors;
+      if (r && r->str().starts_with("NOGROUP"))  // Redis lost the group (restarted, no AOF)
+        (void)co_await conn_.command("XGROUP", "CREATE", stream, opts_.group, "0", "MKSTREAM");
       co_return std::nullopt;
     }
     if (r->is_array() && !r->elements().empty()) {
@@ -371,7 +383,12 @@ class redis_worker {
         co_await sleep(opts_.poll);
         continue;
       }
-      co_await process(lane, *e);
+      try {
+        co_await process(lane, *e);
+      } catch (const std::exception&) {
+        // e.g. bad_alloc: the entry stays pending and comes back; the slot goes on
+        ++stats_.redis_errors;
+      }
     }
     --running_;
   }
@@ -398,10 +415,23 @@ class redis_worker {
     const std::string rkey = opts_.prefix + ":result:" + redis_queue::result_key(*j);
     const std::string jkey = opts_.prefix + ":job:" + j->id;
     {
-      std::vector<std::string> keys{rkey, jkey, stream, opts_.prefix + ":dead"};
-      std::vector<std::string> args{
-          opts_.group, e.id, std::to_string(opts_.max_deliveries), j->id, opts_.lanes[lane].name,
-          e.job_text};
+      job_result dead;
+      dead.id = j->id;
+      dead.lane = opts_.lanes[lane].name;
+      dead.state = job_state::dead_lettered;
+      dead.error =
+          gemini::error(errc::unavailable, "delivered " + std::to_string(opts_.max_deliveries) +
+                                               " times without an ack");
+      std::vector<std::string> keys{rkey, jkey, stream, opts_.prefix + ":dead",
+                                    opts_.prefix + ":ended"};
+      std::vector<std::string> args{opts_.group,
+                                    e.id,
+                                    std::to_string(opts_.max_deliveries),
+                                    j->id,
+                                    opts_.lanes[lane].name,
+                                    e.job_text,
+                                    detail::result_json(dead),
+                                    std::to_string(opts_.result_ttl.count())};
       auto b = co_await begin_.eval(conn_, keys, args);
       if (!b) {  // Redis unreachable: the entry stays pending and comes back
         ++stats_.redis_errors;
@@ -416,6 +446,15 @@ class redis_worker {
         co_return;
       }
     }
+    // While the job runs, its entry's idle time is reset every visibility_timeout / 3, so no
+    // other consumer (or slot) claims a job that is merely slow or paused.
+    struct stop_beating {
+      std::shared_ptr<bool> beating = std::make_shared<bool>(true);
+      ~stop_beating() { *beating = false; }
+    } beat;
+    ++running_;
+    boost::asio::co_spawn(conn_.get_executor(), heartbeat(stream, e.id, beat.beating),
+                          boost::asio::detached);
     job_result res;
     res.id = j->id;
     res.lane = opts_.lanes[lane].name;
@@ -464,11 +503,25 @@ class redis_worker {
     co_await finish_(keys, args);
   }
 
-  /// The finish script, retried while Redis is unreachable (for half the visibility
-  /// timeout: past that another consumer may claim the entry and pay the call again).
+  boost::asio::awaitable<void> heartbeat(std::string stream, std::string id,
+                                         std::shared_ptr<bool> beating) {
+    const auto every = std::max<clock::duration>(opts_.visibility_timeout / 3, opts_.poll);
+    auto next = clock::now() + every;
+    while (*beating) {
+      co_await sleep(opts_.poll);
+      if (!*beating || clock::now() < next) continue;
+      next = clock::now() + every;
+      auto r =
+          co_await conn_.command("XCLAIM", stream, opts_.group, opts_.consumer, "0", id, "JUSTID");
+      if (!r || r->is_error()) ++stats_.redis_errors;
+    }
+    --running_;
+  }
+
+  /// The finish script, retried while Redis is unreachable until it runs (SET NX makes a
+  /// repeat harmless) or the worker stops.
   boost::asio::awaitable<void> finish_(const std::vector<std::string>& keys,
                                        const std::vector<std::string>& args) {
-    auto until = clock::now() + opts_.visibility_timeout / 2;
     for (auto d = std::chrono::milliseconds(20);;
          d = std::min(d * 2, std::chrono::milliseconds(500))) {
       auto r = co_await finish_script_.eval(conn_, keys, args);
@@ -477,7 +530,7 @@ class redis_worker {
         co_return;
       }
       ++stats_.redis_errors;
-      if (clock::now() + d > until) co_return;  // left pending: redelivered, result reused
+      if (stopped_) co_return;  // left pending: redelivered to another worker
       co_await sleep(d);
     }
   }
