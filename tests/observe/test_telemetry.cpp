@@ -1,9 +1,15 @@
 // observe::telemetry in a client against the emulator: the GenAI and library metrics, the
 // log line per call, alerts; the API key appears in no output.
+#include <gemini/breaker/consecutive_failures.hpp>
+#include <gemini/budget/memory.hpp>
+#include <gemini/cache/memory.hpp>
 #include <gemini/client.hpp>
 #include <gemini/observe/prometheus.hpp>
 #include <gemini/observe/telemetry.hpp>
+#include <gemini/route/router.hpp>
 #include <gemini/testing/emulator.hpp>
+#include <gemini/testing/manual_clock.hpp>
+#include <gemini/transport/scripted.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
@@ -15,6 +21,7 @@
 namespace asio = boost::asio;
 using namespace gemini;
 using gemini::test::run;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -239,4 +246,235 @@ TEST_CASE("telemetry: tenants whose names share a buffer are counted apart", "[o
     if (s.values()[1] == "acme" || s.values()[1] == "beta") ++tenants;
   });
   CHECK(tenants == 2);
+}
+
+namespace {
+
+struct breaker_observed : policies::defaults {
+  using transport = gemini::transport::scripted_transport;
+  using breaker = gemini::breaker::consecutive_failures;
+  using clock = gemini::testing::manual_clock;
+  using observe = gemini::observe::telemetry;
+};
+
+client_options scripted_opts() {
+  client_options o;
+  o.key = api_key("k");
+  o.base_url = "http://127.0.0.1:1/v1beta";
+  o.model = "gemini-2.5-flash";
+  o.timeout = 1h;  // real time: never reached
+  return o;
+}
+
+std::string answer_body(double avg_logprobs) {
+  return R"({"candidates":[{"content":{"parts":[{"text":"ok"}],"role":"model"},"finishReason":"STOP","avgLogprobs":)" +
+         std::to_string(avg_logprobs) +
+         R"(}],"usageMetadata":{"promptTokenCount":2,"candidatesTokenCount":1,"totalTokenCount":3},"modelVersion":"gemini-2.5-flash"})";
+}
+
+double gauge(const observe::registry& reg, std::string_view name, std::vector<std::string> values) {
+  const auto* f = reg.find(name);
+  if (!f) return -1;
+  double v = -1;
+  f->each([&](const observe::series& s) {
+    if (s.values() == values) v = s.gauge_value.load();
+  });
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("telemetry: a breaker's state, its transitions and the opened/closed alerts",
+          "[observe][unit]") {
+  asio::io_context ioc;
+  basic_config<breaker_observed> cfg;
+  cfg.client = scripted_opts();
+  cfg.breaker.failure_threshold = 2;
+  cfg.breaker.recovery_timeout = 10s;
+  std::vector<std::string> told, where;
+  cfg.observe.on_alert = [&](const observe::alert& a) {
+    told.push_back(observe::to_string(a.what));
+    where.emplace_back(a.endpoint);
+  };
+  basic_client<breaker_observed> c(ioc.get_executor(), cfg);
+  c.transport().set_responder([](const transport::http_request&) {
+    return transport::scripted_reply::ok(
+        R"({"error":{"code":503,"message":"m","status":"UNAVAILABLE"}})", 503);
+  });
+  CHECK_FALSE(run(ioc, c.generate("one")));
+  CHECK(told.empty());
+  CHECK_FALSE(run(ioc, c.generate("two")));
+  CHECK(told == std::vector<std::string>{"breaker_opened"});
+  auto refused = run(ioc, c.generate("three"));
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == errc::circuit_open);
+  CHECK(told == std::vector<std::string>{"breaker_opened", "breaker_refusing"});
+
+  const auto& reg = *c.observer().metrics();
+  const std::string ep = "127.0.0.1:1";
+  CHECK(gauge(reg, "gemini.client.breaker.state", {ep, "open"}) == 1);
+  CHECK(gauge(reg, "gemini.client.breaker.state", {ep, "closed"}) == 0);
+
+  c.clock().advance(11s);  // the probe goes out and succeeds
+  c.transport().set_responder([](const transport::http_request&) {
+    return transport::scripted_reply::ok(answer_body(-0.2));
+  });
+  REQUIRE(run(ioc, c.generate("four")));
+  CHECK(told == std::vector<std::string>{"breaker_opened", "breaker_refusing", "breaker_closed"});
+  CHECK(where == std::vector<std::string>{ep, "", ep});
+  CHECK(gauge(reg, "gemini.client.breaker.state", {ep, "closed"}) == 1);
+  CHECK(gauge(reg, "gemini.client.breaker.state", {ep, "open"}) == 0);
+  CHECK(gauge(reg, "gemini.client.breaker.state", {ep, "half_open"}) == 0);
+  CHECK(counter(reg, "gemini.client.breaker.transitions", {ep, "closed", "open"}) == 1);
+  CHECK(counter(reg, "gemini.client.breaker.transitions", {ep, "open", "half_open"}) == 1);
+  CHECK(counter(reg, "gemini.client.breaker.transitions", {ep, "half_open", "closed"}) == 1);
+  // The answer's avgLogprobs went into the confidence histogram (count 1, sum -0.2).
+  const auto* lp = reg.find("gemini.client.response.avg_logprobs");
+  REQUIRE(lp);
+  double count = 0, sum = 0;
+  lp->each([&](const observe::series& s) {
+    count += s.total(0);
+    sum += s.total(1);
+  });
+  CHECK(count == 1);
+  CHECK(sum == Approx(-0.2));
+}
+
+TEST_CASE("telemetry: a routed endpoint's breaker is told by its name", "[observe][unit]") {
+  struct routed : breaker_observed {
+    using breaker = gemini::breaker::none;
+    using route = gemini::route::router<gemini::route::ordered_fallback>;
+  };
+  asio::io_context ioc;
+  basic_config<routed> cfg;
+  cfg.client = scripted_opts();
+  for (const char* name : {"a", "b"}) {
+    route::endpoint e;
+    e.name = name;
+    e.base_url = std::string("http://") + name + ".example/v1beta";
+    e.model = "gemini-2.5-flash";
+    cfg.route.endpoints.push_back(e);
+  }
+  cfg.route.make_breaker = [](const route::endpoint&) {
+    breaker::consecutive_failures_options o;
+    o.failure_threshold = 1;
+    return breaker::consecutive_failures(o);
+  };
+  std::vector<std::string> told;
+  cfg.observe.on_alert = [&](const observe::alert& a) {
+    told.push_back(std::string(observe::to_string(a.what)) + ":" + std::string(a.endpoint));
+  };
+  basic_client<routed> c(ioc.get_executor(), cfg);
+  c.transport().set_responder([](const transport::http_request& r) {
+    if (r.origin.host == "a.example")
+      return transport::scripted_reply::ok(
+          R"({"error":{"code":503,"message":"m","status":"UNAVAILABLE"}})", 503);
+    return transport::scripted_reply::ok(answer_body(-1));
+  });
+  REQUIRE(run(ioc, c.generate("fails over to b")));
+  // a's failure opens its breaker (told when the attempt ends), then the call fails over.
+  CHECK(told == std::vector<std::string>{"breaker_opened:a", "failover:"});
+  CHECK(gauge(*c.observer().metrics(), "gemini.client.breaker.state", {"a", "open"}) == 1);
+  CHECK(counter(*c.observer().metrics(), "gemini.client.attempts", {"gemini-2.5-flash", "ok"}) ==
+        1);
+}
+
+TEST_CASE("telemetry: pool connections, cache entries and bytes, cost by user",
+          "[observe][emulator]") {
+  struct cached : observed {
+    using cache = gemini::cache::memory<>;
+  };
+  gemini::testing::emulator emu(keyed());
+  asio::io_context ioc;
+  basic_config<cached> cfg;
+  cfg.client.key = api_key(secret);
+  cfg.client.base_url = emu.base_url() + "/v1beta";
+  cfg.client.model = "gemini-2.5-flash";
+  basic_client<cached> c(ioc.get_executor(), cfg);
+  call_options alice;
+  alice.user = "alice";
+  cost::money spent;
+  for (const char* q : {"first question", "second question", "third question"}) {
+    auto r = run(ioc, c.generate(q, alice));
+    REQUIRE(r);
+    spent +=
+        cost::cost_of(cost::price_table::builtin(), r->usage, r->model_version, cost::today_utc())
+            ->total;
+  }
+  REQUIRE(run(ioc, c.generate("first question", alice)));  // a hit: no cost, no attempt
+  // (a hit used no tokens: the token metrics and the cost count only the three answered)
+  const auto& reg = *c.observer().metrics();
+  CHECK(counter(reg, "gemini.client.pool.connections", {"opened"}) == 1);
+  CHECK(counter(reg, "gemini.client.pool.connections", {"reused"}) == 2);
+  CHECK(gauge(reg, "gemini.client.cache.entries", {}) == 3);
+  CHECK(gauge(reg, "gemini.client.cache.size", {}) == static_cast<double>(c.cache().stats().bytes));
+  CHECK(gauge(reg, "gemini.client.cache.size", {}) > 0);
+  CHECK(counter(reg, "gemini.client.cost.by_user", {"gemini-2.5-flash", "alice"}) ==
+        Approx(static_cast<double>(spent.pico()) / 1e12));
+  CHECK(counter(reg, "gemini.client.cost", {"gemini-2.5-flash", ""}) ==
+        Approx(static_cast<double>(spent.pico()) / 1e12));
+  CHECK(counter(reg, "gemini.client.calls", {"generate_content", "gemini-2.5-flash", "ok"}) == 4);
+  auto text = observe::exposition_text(reg);
+  CHECK_THAT(text, Catch::Contains("gemini_client_cache_size_bytes "));
+  CHECK_THAT(text, Catch::Contains("gemini_client_pool_connections_total{result=\"reused\"} 2"));
+}
+
+TEST_CASE("telemetry: hedged races won and lost", "[observe][emulator]") {
+  struct hedged : observed {
+    using route = gemini::route::router<gemini::route::ordered_fallback>;
+  };
+  gemini::testing::emulator_options slow_opts;
+  slow_opts.api_key = secret;
+  slow_opts.latency.first_byte = 2000ms;  // never waited for: the hedge wins
+  gemini::testing::emulator slow(slow_opts), fast(keyed());
+  asio::io_context ioc;
+  basic_config<hedged> cfg;
+  cfg.client.key = api_key(secret);
+  cfg.client.base_url = fast.base_url() + "/v1beta";
+  cfg.client.model = "gemini-2.5-flash";
+  for (auto* emu : {&slow, &fast}) {
+    route::endpoint e;
+    e.name = emu == &slow ? "slow" : "fast";
+    e.base_url = emu->base_url() + "/v1beta";
+    e.model = "gemini-2.5-flash";
+    e.key = api_key(secret);
+    cfg.route.endpoints.push_back(e);
+  }
+  cfg.route.hedge_after = 30ms;
+  basic_client<hedged> c(ioc.get_executor(), cfg);
+  auto r = run(ioc, c.generate("race"));
+  REQUIRE(r);
+  CHECK(r->delivery.endpoint == 1);
+  const auto& reg = *c.observer().metrics();
+  CHECK(counter(reg, "gemini.client.hedges", {"gemini-2.5-flash"}) == 1);
+  CHECK(counter(reg, "gemini.client.hedge.results", {"gemini-2.5-flash", "won"}) == 1);
+  CHECK(counter(reg, "gemini.client.hedge.results", {"gemini-2.5-flash", "lost"}) == 0);
+}
+
+TEST_CASE("telemetry: a budget's soft limit is counted per call and alerted once a day",
+          "[observe][emulator]") {
+  struct budgeted : observed {
+    using budget = gemini::budget::memory<>;
+  };
+  gemini::testing::emulator emu(keyed());
+  asio::io_context ioc;
+  basic_config<budgeted> cfg;
+  cfg.client.key = api_key(secret);
+  cfg.client.base_url = emu.base_url() + "/v1beta";
+  cfg.client.model = "gemini-2.5-flash";
+  budget::limit_rule rule;
+  rule.per = budget::window::day;
+  rule.soft_usd = 1e-9;  // the first reservation passes it
+  rule.hard_usd = 100;
+  cfg.budget.limits = {rule};
+  std::vector<std::string> told;
+  cfg.observe.on_alert = [&](const observe::alert& a) {
+    told.push_back(std::string(observe::to_string(a.what)) + ":" + std::string(a.tenant));
+  };
+  basic_client<budgeted> c(ioc.get_executor(), cfg);
+  call_options acme;
+  acme.tenant = "acme";
+  for (int i = 0; i < 3; ++i) REQUIRE(run(ioc, c.generate("spend", acme)));
+  CHECK(told == std::vector<std::string>{"budget_soft_limit:acme"});
+  CHECK(counter(*c.observer().metrics(), "gemini.client.budget.soft_limited", {"acme"}) == 3);
 }

@@ -84,7 +84,9 @@ class attempt_permit {
     }
     if constexpr (timed) started_ = p_->clock_.now();
     if constexpr (!none_policy<Breaker>) {
-      if (!p_->breaker_.allow(started_))
+      const bool allowed = p_->breaker_.allow(started_);
+      p_->watch_own_breaker(started_);  // half-open now, when this takes the probe
+      if (!allowed)
         return gemini::error(errc::circuit_open,
                              "circuit breaker open for " + p_->base_.origin.host_port());
       breaker_ = true;
@@ -125,9 +127,11 @@ class attempt_permit {
     if constexpr (timed || !none_policy<Limit>) {
       auto now = p_->clock_.now();
       if constexpr (!none_policy<Breaker>) {
-        if (std::exchange(breaker_, false))
+        if (std::exchange(breaker_, false)) {
           p_->breaker_.record(err ? breaker::judge(*err) : breaker::outcome::success,
                               now - started_, now);
+          p_->watch_own_breaker(now);
+        }
       }
       if constexpr (!none_policy<Limit>) {
         if (std::exchange(limit_, false)) {
@@ -139,8 +143,10 @@ class attempt_permit {
         }
       }
       if constexpr (!none_policy<Route>) {
-        if (std::exchange(routed_, false))
+        if (std::exchange(routed_, false)) {
           p_->route_.finished(*endpoint_, err, now - started_, now, route_reserved_, used);
+          p_->watch_endpoint_breaker(*endpoint_, now);
+        }
       }
     }
     (void)err, (void)used;
@@ -156,7 +162,10 @@ class attempt_permit {
       if (!breaker_ && !limit_ && !routed_) return;
       auto now = p_->clock_.now();
       if constexpr (!none_policy<Breaker>) {
-        if (std::exchange(breaker_, false)) p_->breaker_.record(breaker::outcome::ignored, {}, now);
+        if (std::exchange(breaker_, false)) {
+          p_->breaker_.record(breaker::outcome::ignored, {}, now);
+          p_->watch_own_breaker(now);
+        }
       }
       if constexpr (!none_policy<Limit>) {
         if (std::exchange(limit_, false)) {
@@ -165,8 +174,10 @@ class attempt_permit {
         }
       }
       if constexpr (!none_policy<Route>) {
-        if (std::exchange(routed_, false))
+        if (std::exchange(routed_, false)) {
           p_->route_.finished(*endpoint_, &not_made(), {}, now, route_reserved_, 0);
+          p_->watch_endpoint_breaker(*endpoint_, now);
+        }
       }
     }
   }

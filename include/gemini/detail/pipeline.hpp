@@ -44,6 +44,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -238,6 +239,12 @@ class pipeline {
     if constexpr (requires(Transport & t) { t.configuration_error(); }) {
       if (!config_error_ && transport_.configuration_error())
         config_error_ = *transport_.configuration_error();
+    }
+    if constexpr (observe_stage_t::active) {
+      std::size_t n = 1;
+      if constexpr (!none_policy<Route>) n += route_.size();
+      watch_.told = std::make_unique<std::atomic<std::uint8_t>[]>(n);  // closed (0)
+      own_name_ = base_.origin.host_port();
     }
   }
 
@@ -546,18 +553,88 @@ class pipeline {
       observe::event e = event_of(observe::event_kind::call_end, cs, r ? nullptr : &r.error());
       if constexpr (requires { r->usage; }) {
         if (r) {
-          e.usage = &r->usage;
+          // An answer from the cache (or another call's, joined) used no tokens and cost
+          // nothing: its usage is the original call's.
+          if constexpr (requires { r->delivery.from; }) {
+            const auto from = r->delivery.from;
+            if (from != wire::source::cache && from != wire::source::stale_cache &&
+                from != wire::source::shared)
+              e.usage = &r->usage;
+          } else {
+            e.usage = &r->usage;
+          }
           e.response_model = r->model_version;
         }
       }
       if constexpr (requires { r->response_id; }) {
         if (r) e.response_id = r->response_id;
       }
+      if constexpr (requires { r->candidates.front().avg_logprobs; }) {
+        if (r && !r->candidates.empty() && r->candidates.front().avg_logprobs)
+          e.avg_logprobs = &*r->candidates.front().avg_logprobs;
+      }
       e.elapsed = transport::clock_type::now() - cs.began;
       e.chunks = cs.chunks;
       if (cs.chunks > 0) e.first_chunk = cs.first_chunk - cs.began;
       return e;
     });
+  }
+
+  /// The breaker at `slot` (0: the client's own, i + 1: the router's endpoint i) may have
+  /// changed state: told as a breaker_state event when it differs from what was last told.
+  template <class B>
+  void watch_breaker(B& b, std::size_t slot, std::string_view name,
+                     typename Clock::time_point now) {
+    if constexpr (observe_stage_t::active) {
+      if (!watch_.told) return;
+      const breaker::state s = b.current(now);
+      const auto was = static_cast<breaker::state>(
+          watch_.told[slot].exchange(static_cast<std::uint8_t>(s), std::memory_order_relaxed));
+      if (was == s) return;
+      try {  // in releasing paths (noexcept): an observer's failure changes nothing
+        note([&] {
+          observe::event e;
+          e.kind = observe::event_kind::breaker_state;
+          e.endpoint = static_cast<std::ptrdiff_t>(slot) - 1;
+          e.endpoint_name = name;
+          e.breaker_from = was;
+          e.breaker_to = s;
+          e.server_address = base_.origin.host;
+          e.server_port = base_.origin.port;
+          return e;
+        });
+      } catch (...) {
+      }
+    }
+    (void)b, (void)slot, (void)name, (void)now;
+  }
+  void watch_own_breaker(typename Clock::time_point now) {
+    if constexpr (observe_stage_t::active && !none_policy<Breaker>)
+      watch_breaker(breaker_, 0, own_name_, now);
+    (void)now;
+  }
+  void watch_endpoint_breaker(std::size_t i, typename Clock::time_point now) {
+    if constexpr (observe_stage_t::active && !none_policy<Route>) {
+      if constexpr (requires { route_.breaker_of(i).current(now); })
+        watch_breaker(route_.breaker_of(i), i + 1, route_.at(i).name, now);
+    }
+    (void)i, (void)now;
+  }
+  /// attempt_end: what the transport's pool did since the previous one was told.
+  void note_pool(observe::event& e) {
+    if constexpr (observe_stage_t::active &&
+                  requires(Transport & t) { t.stats().connections_opened; }) {
+      const auto& now = transport_.stats();
+      auto delta = [](std::size_t a, std::size_t& b) {
+        auto d = static_cast<std::uint32_t>(a - b);
+        b = a;
+        return d;
+      };
+      e.connections_opened = delta(now.connections_opened, watch_.pool[0]);
+      e.connections_reused = delta(now.connections_reused, watch_.pool[1]);
+      e.connections_stale = delta(now.stale_connections_dropped, watch_.pool[2]);
+    }
+    (void)e;
   }
 
   // ---- the calls -----------------------------------------------------------------------
@@ -660,6 +737,16 @@ class pipeline {
       gate_;
   // Identical requests in flight, only with a cache policy.
   [[no_unique_address]] std::conditional_t<none_policy<Cache>, no_flights, flight_table> flights_;
+  // What the observer was last told of the breakers and the pool, only with an observer.
+  struct watched {
+    std::unique_ptr<std::atomic<std::uint8_t>[]> told;  // [0] own breaker, [i + 1] endpoint i
+    std::size_t pool[3] = {0, 0, 0};                    // opened, reused, stale
+  };
+  struct no_watch {};
+  struct no_name {};
+  [[no_unique_address]] std::conditional_t<observe_stage_t::active, watched, no_watch> watch_;
+  [[no_unique_address]] std::conditional_t<observe_stage_t::active, std::string, no_name>
+      own_name_;  // the client's host:port, for the breaker's events
 };
 
 }  // namespace detail

@@ -172,6 +172,13 @@ class budget_stage {
     }
     return {};
   }
+  /// The call was admitted past a soft limit (when the reservation says so).
+  bool soft(const call& c) const noexcept {
+    if constexpr (requires(const typename Budget::reservation& r) { bool(r.soft); })
+      return c.r_ && c.r_->soft;
+    else
+      return false;
+  }
   void after(call& c, const budget::actual& a) {
     if (!c.r_) return;
     auto r = std::move(*c.r_);
@@ -211,6 +218,7 @@ class budget_stage<Budget, Clock> {
   std::optional<gemini::error> before(call&, Clock&, const budget::request&) noexcept {
     return std::nullopt;
   }
+  bool soft(const call&) const noexcept { return false; }
   void after(call&, const budget::actual&) noexcept {}
 
  private:

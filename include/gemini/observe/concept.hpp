@@ -27,6 +27,9 @@ struct error;
 namespace wire {
 struct usage_metadata;
 }
+namespace breaker {
+enum class state;  // breaker/concept.hpp: closed, open, half_open
+}
 namespace observe {
 
 /// The call's operation, named as OpenTelemetry's gen_ai.operation.name does where it can.
@@ -56,21 +59,25 @@ inline constexpr const char* to_string(operation o) noexcept {
 }
 
 enum class event_kind {
-  call_start,       ///< a public call began (after argument checks)
-  call_end,         ///< it ended: `error` null on success; `elapsed` the whole call
-  attempt_start,    ///< an attempt goes to the transport (`attempt`, `endpoint`)
-  attempt_end,      ///< its outcome (`error`, `usage`, `elapsed`)
-  retry,            ///< the retry policy backs off `delay` after `error`
-  failover,         ///< the next endpoint is tried after `error` on `endpoint`
-  hedge,            ///< a second racer started on `endpoint`
-  cache_hit,        ///< served from the cache (`stale` true: stale-if-error)
-  cache_miss,       ///< looked up, not found
-  cache_coalesced,  ///< joined an identical request in flight
-  breaker_refused,  ///< circuit_open without touching the network
-  limiter_wait,     ///< waited `elapsed` for the rate limiter (`error` set when refused)
-  guard_rejected,   ///< the guard refused the request (`error`)
-  budget_rejected,  ///< the budget refused the call (`error`)
-  first_chunk,      ///< a stream's first chunk arrived (`elapsed` since the call began)
+  call_start,         ///< a public call began (after argument checks)
+  call_end,           ///< it ended: `error` null on success; `elapsed` the whole call
+  attempt_start,      ///< an attempt goes to the transport (`attempt`, `endpoint`)
+  attempt_end,        ///< its outcome (`error`, `usage`, `elapsed`)
+  retry,              ///< the retry policy backs off `delay` after `error`
+  failover,           ///< the next endpoint is tried after `error` on `endpoint`
+  hedge,              ///< a second racer started on `endpoint`
+  cache_hit,          ///< served from the cache (`stale` true: stale-if-error)
+  cache_miss,         ///< looked up, not found
+  cache_coalesced,    ///< joined an identical request in flight
+  breaker_refused,    ///< circuit_open without touching the network
+  limiter_wait,       ///< waited `elapsed` for the rate limiter (`error` set when refused)
+  guard_rejected,     ///< the guard refused the request (`error`)
+  budget_rejected,    ///< the budget refused the call (`error`)
+  first_chunk,        ///< a stream's first chunk arrived (`elapsed` since the call began)
+  breaker_state,      ///< a breaker changed state (`breaker_from` → `breaker_to`, `endpoint`)
+  hedge_end,          ///< a hedged race with both racers started ended (`hedge_won`)
+  cache_store,        ///< an answer was stored (`cache_entries` / `cache_bytes` when known)
+  budget_soft_limit,  ///< the budget admitted the call past a soft limit
 };
 
 inline constexpr const char* to_string(event_kind k) noexcept {
@@ -90,6 +97,10 @@ inline constexpr const char* to_string(event_kind k) noexcept {
     case event_kind::guard_rejected: return "guard_rejected";
     case event_kind::budget_rejected: return "budget_rejected";
     case event_kind::first_chunk: return "first_chunk";
+    case event_kind::breaker_state: return "breaker_state";
+    case event_kind::hedge_end: return "hedge_end";
+    case event_kind::cache_store: return "cache_store";
+    case event_kind::budget_soft_limit: return "budget_soft_limit";
   }
   return "?";
 }
@@ -118,6 +129,20 @@ struct event {
   std::chrono::nanoseconds first_chunk{0};  ///< call_end of a stream: time to the first
   const std::vector<std::pair<std::string, std::string>>* labels = nullptr;  ///< call_options
   std::string_view traceparent;  ///< the call's W3C trace context (empty: none, or malformed)
+  /// breaker_state: the endpoint's name (a router endpoint's, or the client's host:port)
+  /// and the change. Also on attempt_end: the endpoint's name when routed.
+  std::string_view endpoint_name;
+  breaker::state breaker_from{}, breaker_to{};
+  bool hedge_won = false;  ///< hedge_end: the second racer gave the answer
+  /// cache_store (and cache lookups, when the cache counts them): entries and bytes held;
+  /// -1: the cache does not say (a shared cache in Redis).
+  std::int64_t cache_entries = -1, cache_bytes = -1;
+  /// call_end: the first candidate's avgLogprobs (the model's mean log-probability of the
+  /// answer's tokens, ≤ 0), when the service sent it.
+  const double* avg_logprobs = nullptr;
+  /// attempt_end: the transport's pool since the previous attempt_end of this client
+  /// (connections opened, idle ones reused, stale ones dropped); all 0 when unknown.
+  std::uint32_t connections_opened = 0, connections_reused = 0, connections_stale = 0;
 };
 
 // clang-format off

@@ -17,6 +17,7 @@
 // recorded; the API key never reaches an event.
 #pragma once
 
+#include <gemini/breaker/concept.hpp>
 #include <gemini/cost/price_table.hpp>
 #include <gemini/detail/utf8.hpp>
 #include <gemini/error.hpp>
@@ -48,17 +49,29 @@ namespace observe {
 /// What an alert hook is told.
 struct alert {
   enum class kind {
-    failover,          ///< the next endpoint was tried (`reason`: the failure)
-    quota_exhausted,   ///< a per-day quota (or credit) ran out
-    error_rate,        ///< the share of failed calls in the window passed the threshold
-    error_rate_ok,     ///< and fell back under it
-    breaker_refusing,  ///< a breaker refused a call (once until a call succeeds again)
+    failover,           ///< the next endpoint was tried (`reason`: the failure)
+    quota_exhausted,    ///< a per-day quota (or credit) ran out
+    error_rate,         ///< the share of failed calls in the window passed the threshold
+    error_rate_ok,      ///< and fell back under it
+    breaker_refusing,   ///< a breaker refused a call (once until a call succeeds again)
+    breaker_opened,     ///< a breaker opened (`endpoint`; `reason`: from which state)
+    breaker_closed,     ///< a breaker closed again after being open (`endpoint`)
+    budget_soft_limit,  ///< a tenant's call was admitted past a soft limit (once a UTC day)
   };
   kind what;
   std::string_view model;
   std::string_view reason;
-  double error_rate = 0;  ///< error_rate / error_rate_ok
+  double error_rate = 0;      ///< error_rate / error_rate_ok
+  std::string_view endpoint;  ///< breaker_*: the endpoint's name (or the client's host:port)
+  std::string_view tenant;    ///< budget_soft_limit
 };
+
+/// An alert with the fields every kind has.
+inline alert alert_of(alert::kind k, std::string_view model, std::string_view reason,
+                      double rate = 0) noexcept {
+  alert a{k, model, reason, rate, {}, {}};
+  return a;
+}
 
 inline const char* to_string(alert::kind k) noexcept {
   switch (k) {
@@ -67,6 +80,9 @@ inline const char* to_string(alert::kind k) noexcept {
     case alert::kind::error_rate: return "error_rate";
     case alert::kind::error_rate_ok: return "error_rate_ok";
     case alert::kind::breaker_refusing: return "breaker_refusing";
+    case alert::kind::breaker_opened: return "breaker_opened";
+    case alert::kind::breaker_closed: return "breaker_closed";
+    case alert::kind::budget_soft_limit: return "budget_soft_limit";
   }
   return "?";
 }
@@ -142,6 +158,9 @@ namespace detail {
 
 inline const std::vector<double> duration_buckets{0.01, 0.02, 0.04, 0.08,  0.16,  0.32,  0.64,
                                                   1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
+/// avgLogprobs (≤ 0): the closer to 0, the surer the model was of its tokens.
+inline const std::vector<double> logprob_buckets{-10,  -5,    -3,   -2,    -1.5,  -1, -0.75,
+                                                 -0.5, -0.25, -0.1, -0.05, -0.01, 0};
 inline const std::vector<double> token_buckets{
     1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
 
@@ -232,8 +251,8 @@ class telemetry {
       case event_kind::failover:
         m_.failovers.add({e.model, e.error ? error_type(*e.error) : "_OTHER"}, 1);
         if (o_.on_alert) {
-          alert a{alert::kind::failover, e.model,
-                  e.error ? std::string_view(e.error->message) : ""};
+          alert a = alert_of(alert::kind::failover, e.model,
+                             e.error ? std::string_view(e.error->message) : "");
           o_.on_alert(a);
         }
         break;
@@ -253,7 +272,7 @@ class telemetry {
       case event_kind::breaker_refused:
         m_.breaker_refusals.add({e.model}, 1);
         if (o_.on_alert && !st_->breaker_told.exchange(true)) {
-          alert a{alert::kind::breaker_refusing, e.model, "circuit open"};
+          alert a = alert_of(alert::kind::breaker_refusing, e.model, "circuit open");
           o_.on_alert(a);
         }
         break;
@@ -270,6 +289,15 @@ class telemetry {
         forget_call(e);
         break;
       case event_kind::attempt_start: break;
+      case event_kind::breaker_state: breaker_changed(e); break;
+      case event_kind::hedge_end:
+        m_.hedge_results.add({e.model, e.hedge_won ? "won" : "lost"}, 1);
+        break;
+      case event_kind::cache_store:
+        if (e.cache_entries >= 0) m_.cache_entries.set({}, static_cast<double>(e.cache_entries));
+        if (e.cache_bytes >= 0) m_.cache_bytes.set({}, static_cast<double>(e.cache_bytes));
+        break;
+      case event_kind::budget_soft_limit: soft_limited(e); break;
     }
   }
 
@@ -277,7 +305,8 @@ class telemetry {
   struct metric_set {
     family &duration, &tokens, &ttfc, &tpoc, &calls, &attempts, &retries, &failovers, &hedges,
         &cache, &breaker_refusals, &limiter_wait, &limiter_refusals, &rejections, &token_count,
-        &cost, &by_prompt;
+        &cost, &by_prompt, &breaker_state, &breaker_transitions, &hedge_results, &cache_entries,
+        &cache_bytes, &connections, &logprobs, &cost_by_user, &soft_limited;
     metric_set(registry& r, std::size_t max)
         : duration(r.histogram(
               with({"gen_ai.client.operation.duration",
@@ -387,7 +416,56 @@ class telemetry {
                                       "Call duration by prompt size class",
                                       {"gen_ai.request.model", "prompt_size"},
                                       detail::duration_buckets},
-                                     max))) {}
+                                     max))),
+          breaker_state(r.gauge(with({"gemini.client.breaker.state",
+                                      "",
+                                      "1 for the state a breaker is in, 0 for the others",
+                                      {"endpoint", "state"},
+                                      {}},
+                                     max))),
+          breaker_transitions(r.counter(with({"gemini.client.breaker.transitions",
+                                              "{transition}",
+                                              "Breaker state changes",
+                                              {"endpoint", "from", "to"},
+                                              {}},
+                                             max))),
+          hedge_results(r.counter(with({"gemini.client.hedge.results",
+                                        "{hedge}",
+                                        "Hedged races: won (the hedge answered) or lost",
+                                        {"gen_ai.request.model", "result"},
+                                        {}},
+                                       max))),
+          cache_entries(r.gauge(with(
+              {"gemini.client.cache.entries", "{entry}", "Entries in the response cache", {}, {}},
+              max))),
+          cache_bytes(r.gauge(
+              with({"gemini.client.cache.size", "By", "Bytes held by the response cache", {}, {}},
+                   max))),
+          connections(r.counter(with({"gemini.client.pool.connections",
+                                      "{connection}",
+                                      "Pooled connections: opened, reused (idle, taken again) "
+                                      "or stale (dropped when found expired)",
+                                      {"result"},
+                                      {}},
+                                     max))),
+          logprobs(r.histogram(with({"gemini.client.response.avg_logprobs",
+                                     "",
+                                     "The answer's mean token log-probability (confidence)",
+                                     {"gen_ai.response.model"},
+                                     detail::logprob_buckets},
+                                    max))),
+          cost_by_user(r.counter(with({"gemini.client.cost.by_user",
+                                       "USD",
+                                       "What the calls cost by the price table, by user",
+                                       {"gen_ai.response.model", "user"},
+                                       {}},
+                                      max))),
+          soft_limited(r.counter(with({"gemini.client.budget.soft_limited",
+                                       "{call}",
+                                       "Calls admitted past a budget's soft limit",
+                                       {"tenant"},
+                                       {}},
+                                      max))) {}
     static metric_options with(metric_options o, std::size_t max) {
       o.max_series = max;
       return o;
@@ -438,6 +516,9 @@ class telemetry {
       m.s = s = &m_.attempts.at({e.model, outcome});
     }
     m_.attempts.add(*s, 1);
+    if (e.connections_opened) m_.connections.add({"opened"}, e.connections_opened);
+    if (e.connections_reused) m_.connections.add({"reused"}, e.connections_reused);
+    if (e.connections_stale) m_.connections.add({"stale"}, e.connections_stale);
     if (!o_.log) return;
     {
       std::lock_guard lock(st_->mutex);
@@ -460,12 +541,12 @@ class telemetry {
   struct shape {
     std::uint64_t owner = 0;
     operation op{};
-    memo_string model, response_model, tenant, server, provider;
+    memo_string model, response_model, tenant, server, provider, user;
     std::uint16_t port = 0;
     std::string_view etype, prompt_size;  // static strings
     bool has_usage = false;
     series *duration = nullptr, *calls = nullptr, *tok_in = nullptr, *tok_out = nullptr,
-           *by_prompt = nullptr, *cost = nullptr;
+           *by_prompt = nullptr, *cost = nullptr, *cost_user = nullptr;
     std::array<series*, 5> kinds{};  // input, cached_input, output, thoughts, tool_use_prompt
   };
 
@@ -477,8 +558,8 @@ class telemetry {
       if (m.owner == id_ && m.op == e.operation && m.has_usage == (e.usage != nullptr) &&
           m.port == e.server_port && m.etype == etype && m.prompt_size == prompt_size &&
           m.model.matches(e.model) && m.response_model.matches(e.response_model) &&
-          m.tenant.matches(e.tenant) && m.server.matches(e.server_address) &&
-          m.provider.matches(provider))
+          m.tenant.matches(e.tenant) && m.user.matches(e.user) &&
+          m.server.matches(e.server_address) && m.provider.matches(provider))
         return m;
     auto& m = memo[next++ % memo.size()];
     m = shape{};
@@ -491,6 +572,7 @@ class telemetry {
     m.model.set(e.model);
     m.response_model.set(e.response_model);
     m.tenant.set(e.tenant);
+    m.user.set(e.user);
     m.server.set(e.server_address);
     m.provider.set(provider);
     const std::string port = e.server_port ? std::to_string(e.server_port) : std::string();
@@ -505,6 +587,9 @@ class telemetry {
           {op, provider, e.model, e.response_model, "output", e.server_address, port});
       m.by_prompt = &m_.by_prompt.at({e.model, prompt_size});
       m.cost = &m_.cost.at({e.response_model.empty() ? e.model : e.response_model, e.tenant});
+      if (!e.user.empty())
+        m.cost_user =
+            &m_.cost_by_user.at({e.response_model.empty() ? e.model : e.response_model, e.user});
     }
     return m;
   }
@@ -550,8 +635,12 @@ class telemetry {
         cost::price_call(*prices_, *p, u, c, cost::service_tier::from_usage);
         spent = c.total;
         m_.cost.add(*m.cost, static_cast<double>(spent.pico()) / 1e12, shard);
+        if (m.cost_user)
+          m_.cost_by_user.add(*m.cost_user, static_cast<double>(spent.pico()) / 1e12, shard);
       }
     }
+    if (e.avg_logprobs)
+      m_.logprobs.observe({e.response_model.empty() ? e.model : e.response_model}, *e.avg_logprobs);
     if (e.first_chunk.count() > 0) {
       const std::string port = e.server_port ? std::to_string(e.server_port) : std::string();
       const std::string_view op = operation_name(e.operation);
@@ -692,12 +781,45 @@ class telemetry {
     o_.log(line);
   }
 
+  void breaker_changed(const event& e) {
+    const std::string_view from = breaker::to_string(e.breaker_from);
+    const std::string_view to = breaker::to_string(e.breaker_to);
+    m_.breaker_state.set({e.endpoint_name, from}, 0);
+    m_.breaker_state.set({e.endpoint_name, to}, 1);
+    m_.breaker_transitions.add({e.endpoint_name, from, to}, 1);
+    if (!o_.on_alert) return;
+    const bool opened = e.breaker_to == breaker::state::open;
+    const bool closed =
+        e.breaker_to == breaker::state::closed && e.breaker_from != breaker::state::closed;
+    if (!opened && !closed) return;
+    alert a =
+        alert_of(opened ? alert::kind::breaker_opened : alert::kind::breaker_closed, e.model, from);
+    a.endpoint = e.endpoint_name;
+    o_.on_alert(a);
+  }
+
+  void soft_limited(const event& e) {
+    m_.soft_limited.add({e.tenant}, 1);
+    if (!o_.on_alert) return;
+    const auto day = std::chrono::floor<std::chrono::days>(wall_now()).time_since_epoch().count();
+    {
+      std::lock_guard lock(st_->mutex);
+      auto [it, fresh] = st_->soft_told.try_emplace(std::string(e.tenant), day);
+      if (!fresh && it->second == day) return;  // told today already
+      it->second = day;
+      if (st_->soft_told.size() > o_.max_series) st_->soft_told.clear();  // bounded
+    }
+    alert a = alert_of(alert::kind::budget_soft_limit, e.model, "admitted past a soft limit");
+    a.tenant = e.tenant;
+    o_.on_alert(a);
+  }
+
   void alerts(const event& e) {
     if (!o_.on_alert) return;
     if (!e.error) st_->breaker_told.store(false);
     if (e.error && static_cast<errc>(e.error->code.value()) == errc::quota_exhausted &&
         e.error->code.category() == gemini::error_category()) {
-      alert a{alert::kind::quota_exhausted, e.model, e.error->message};
+      alert a = alert_of(alert::kind::quota_exhausted, e.model, e.error->message);
       o_.on_alert(a);
     }
     if (o_.error_rate_threshold <= 0) return;
@@ -716,10 +838,11 @@ class telemetry {
         rate = static_cast<double>(st_->failed) / static_cast<double>(st_->outcomes.size());
         if (!st_->over && rate >= o_.error_rate_threshold) {
           st_->over = true;
-          tell = alert{alert::kind::error_rate, e.model, "error rate over the threshold", rate};
+          tell = alert_of(alert::kind::error_rate, e.model, "error rate over the threshold", rate);
         } else if (st_->over && rate < o_.error_rate_threshold) {
           st_->over = false;
-          tell = alert{alert::kind::error_rate_ok, e.model, "error rate under the threshold", rate};
+          tell =
+              alert_of(alert::kind::error_rate_ok, e.model, "error rate under the threshold", rate);
         }
       }
     }
@@ -737,6 +860,7 @@ class telemetry {
     std::size_t failed = 0;
     bool over = false;
     std::atomic<bool> breaker_told{false};
+    std::unordered_map<std::string, std::int64_t> soft_told;  ///< tenant -> UTC day told
   };
   std::unique_ptr<state> st_;
   std::uint64_t id_;  ///< tells this observer's entries apart in the per-thread price memo

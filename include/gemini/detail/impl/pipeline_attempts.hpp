@@ -57,12 +57,22 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::sen
         });
         auto h2 = endpoint_request(route_.at(*ch.index), rc, cs.traceparent);
         if (!h2) {
-          route_.finished(*ch.index, &h2.error(), {}, clock_.now(), rc.traits.prompt_tokens, 0);
+          auto now = clock_.now();
+          route_.finished(*ch.index, &h2.error(), {}, now, rc.traits.prompt_tokens, 0);
+          watch_endpoint_breaker(*ch.index, now);
           return;
         }
+        watch_endpoint_breaker(*ch.index, clock_.now());  // a half-open probe taken
         start_racer(st, 1, *ch.index, std::move(*h2), cs, rc.traits.prompt_tokens);
       };
       auto raced = co_await route::detail::hedged(ex_, *delay, first, second);
+      if (raced.racers == 2)
+        note([&] {
+          observe::event e = event_of(observe::event_kind::hedge_end, cs, nullptr,
+                                      static_cast<std::ptrdiff_t>(raced.endpoint));
+          e.hedge_won = raced.winner == 1 && raced.r.has_value();
+          return e;
+        });
       if (raced.other_failed) rc.failed[*raced.other_failed] = "failed: " + raced.other_error;
       p.endpoint_recorded(raced.endpoint);
       co_return std::move(raced.r);
@@ -104,6 +114,7 @@ boost::asio::awaitable<void> pipeline<S>::racer(std::shared_ptr<route::detail::r
   auto now = clock_.now();
   route_.finished(i, *r ? nullptr : &r->error(), now - started, now, reserved,
                   *r ? (*r)->usage.total_token_count : 0);
+  watch_endpoint_breaker(i, now);
   st->outcome[k] = std::move(*r);
   ++st->finished;
   st->wake.cancel();
@@ -185,6 +196,7 @@ boost::asio::awaitable<result<R>> pipeline<S>::attempts(call_state& cs, Sender& 
           co_return e;
         }
         p.take_endpoint(*ch.index, sender.traits.prompt_tokens);
+        watch_endpoint_breaker(*ch.index, clock_.now());  // a half-open probe taken
       }
       note([&] { return event_of(observe::event_kind::attempt_start, cs, nullptr, p.endpoint()); });
       auto r = co_await send(sender, p, cs);
@@ -192,6 +204,8 @@ boost::asio::awaitable<result<R>> pipeline<S>::attempts(call_state& cs, Sender& 
       note([&] {
         observe::event e =
             event_of(observe::event_kind::attempt_end, cs, r ? nullptr : &r.error(), p.endpoint());
+        if constexpr (Sender::routed) e.endpoint_name = route_.at(p.endpoint()).name;
+        note_pool(e);
         if constexpr (requires { r->usage; }) {
           if (r) {
             e.usage = &r->usage;

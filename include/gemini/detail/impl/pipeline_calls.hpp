@@ -131,6 +131,8 @@ result<std::string> pipeline<S>::prepare(wire::generate_content_request& req, co
       note([&] { return event_of(observe::event_kind::budget_rejected, *cs, &*e); });
       return std::move(*e);
     }
+    if (budget_.soft(bc))
+      note([&] { return event_of(observe::event_kind::budget_soft_limit, *cs); });
   }
   return body;
 }
@@ -167,6 +169,8 @@ boost::asio::awaitable<std::optional<gemini::error>> pipeline<S>::reserve_async(
     e = from_exception(x);
   }
   if (e) note([&] { return event_of(observe::event_kind::budget_rejected, cs, &*e); });
+  if (!e && budget_.soft(bc))
+    note([&] { return event_of(observe::event_kind::budget_soft_limit, cs); });
   co_return e;
 }
 
@@ -249,6 +253,15 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::thr
       cache_.store(k, std::move(v), ttl, clock_.now());
     else
       co_await cache_.async_store(k, std::move(v), ttl, clock_.now());
+    note([&] {
+      observe::event e = event_of(observe::event_kind::cache_store, cs);
+      if constexpr (requires { cache_.stats().entries + cache_.stats().bytes; }) {
+        const auto st = cache_.stats();
+        e.cache_entries = static_cast<std::int64_t>(st.entries);
+        e.cache_bytes = static_cast<std::int64_t>(st.bytes);
+      }
+      return e;
+    });
   } else if (!*r && found.stale && r->error().code != errc::cancelled) {
     note([&] {
       observe::event e = event_of(observe::event_kind::cache_hit, cs, &r->error());

@@ -47,6 +47,8 @@ struct race_result {
   std::size_t endpoint;
   std::optional<std::size_t> other_failed;  // the other endpoint, if it failed (not cancelled)
   std::string other_error;
+  int winner = 0;  // the racer whose outcome `r` is (1: the hedge)
+  int racers = 1;  // how many were started
 };
 
 /// The hedged attempt. `first(st)` starts racer 0 (on the endpoint whose router permit the
@@ -67,7 +69,8 @@ boost::asio::awaitable<race_result> hedged(boost::asio::any_io_executor ex,
       for (int k = 0; k < st->started && !out; ++k) {
         if (st->outcome[k] && *st->outcome[k]) {  // a success: it wins
           int other = 1 - k;
-          out.emplace(race_result{std::move(*st->outcome[k]), st->endpoint[k], std::nullopt, {}});
+          out.emplace(
+              race_result{std::move(*st->outcome[k]), st->endpoint[k], std::nullopt, {}, k, 1});
           if (st->started == 2 && st->outcome[other] && !*st->outcome[other]) {
             out->other_failed = st->endpoint[other];
             out->other_error = st->outcome[other]->error().message;
@@ -78,8 +81,8 @@ boost::asio::awaitable<race_result> hedged(boost::asio::any_io_executor ex,
       if (st->finished == st->started && (hedge_tried || st->started == 2 || st->finished == 1)) {
         // Everything started has failed: report the last one, and the other if any.
         int last = st->started - 1;
-        out.emplace(
-            race_result{std::move(*st->outcome[last]), st->endpoint[last], std::nullopt, {}});
+        out.emplace(race_result{
+            std::move(*st->outcome[last]), st->endpoint[last], std::nullopt, {}, last, 1});
         if (st->started == 2) {
           out->other_failed = st->endpoint[0];
           out->other_error = st->outcome[0]->error().message;
@@ -93,7 +96,9 @@ boost::asio::awaitable<race_result> hedged(boost::asio::any_io_executor ex,
         out.emplace(race_result{gemini::error(errc::cancelled, "the call was cancelled"),
                                 st->endpoint[0],
                                 std::nullopt,
-                                {}});
+                                {},
+                                0,
+                                1});
         break;
       }
       if (!ec && !hedge_tried) {  // the delay passed without an answer: hedge
@@ -107,8 +112,11 @@ boost::asio::awaitable<race_result> hedged(boost::asio::any_io_executor ex,
     out.emplace(race_result{gemini::error(errc::cancelled, "the call was cancelled"),
                             st->endpoint[0],
                             std::nullopt,
-                            {}});
+                            {},
+                            0,
+                            1});
   }
+  out->racers = st->started;
   // Drain: cancel the racers still running and wait for them (they end at once), so that
   // none outlives the call. The caller's own cancellation is already in `out`.
   for (int k = 0; k < st->started; ++k)
