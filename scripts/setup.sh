@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(g++ clang cmake ninja-build pkg-config libboost1.81-dev libboost-json1.81-dev
       libboost-url1.81-dev libboost-system1.81-dev libssl-dev libhiredis-dev redis-server
-      catch2 libbenchmark-dev prometheus prometheus-cpp-dev)
+      catch2 libbenchmark-dev prometheus prometheus-cpp-dev libspdlog-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

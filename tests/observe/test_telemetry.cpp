@@ -5,6 +5,7 @@
 #include <gemini/cache/memory.hpp>
 #include <gemini/client.hpp>
 #include <gemini/observe/prometheus.hpp>
+#include <gemini/observe/sinks.hpp>
 #include <gemini/observe/telemetry.hpp>
 #include <gemini/route/router.hpp>
 #include <gemini/testing/emulator.hpp>
@@ -17,6 +18,9 @@
 #include <catch2/catch.hpp>
 
 #include "async_test.hpp"
+
+#include <sstream>
+#include <thread>
 
 namespace asio = boost::asio;
 using namespace gemini;
@@ -477,4 +481,27 @@ TEST_CASE("telemetry: a budget's soft limit is counted per call and alerted once
   for (int i = 0; i < 3; ++i) REQUIRE(run(ioc, c.generate("spend", acme)));
   CHECK(told == std::vector<std::string>{"budget_soft_limit:acme"});
   CHECK(counter(*c.observer().metrics(), "gemini.client.budget.soft_limited", {"acme"}) == 3);
+}
+
+TEST_CASE("telemetry: ostream_sink writes whole lines from several threads", "[observe][unit]") {
+  std::ostringstream out;
+  observe::telemetry_options o;
+  o.log = observe::ostream_sink(out);
+  observe::telemetry t(o);
+  std::vector<std::thread> threads;
+  for (int k = 0; k < 4; ++k)
+    threads.emplace_back([&t] {
+      observe::event e;
+      e.kind = observe::event_kind::call_end;
+      e.model = "gemini-2.5-flash";
+      for (int i = 0; i < 50; ++i) t.record(e);
+    });
+  for (auto& th : threads) th.join();
+  std::istringstream lines(out.str());
+  int n = 0;
+  for (std::string l; std::getline(lines, l); ++n) {
+    auto line = boost::json::parse(l).as_object();  // throws on a torn line
+    CHECK(line.at("model") == "gemini-2.5-flash");
+  }
+  CHECK(n == 200);
 }
