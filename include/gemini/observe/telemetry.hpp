@@ -31,6 +31,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <deque>
 #include <functional>
@@ -171,6 +172,28 @@ inline std::string_view prompt_class(std::int64_t tokens) noexcept {
   if (tokens < 32768) return "8k-32k";
   if (tokens < 131072) return "32k-128k";
   return ">=128k";
+}
+
+/// a == b for the short strings of labels, inline: 8 bytes at a time (the last word
+/// overlapping), no call to memcmp.
+[[gnu::always_inline]] inline bool same_bytes(std::string_view a, std::string_view b) noexcept {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  const char *p = a.data(), *q = b.data();
+  auto word = [](const char* s) {
+    std::uint64_t w;
+    std::memcpy(&w, s, 8);
+    return w;
+  };
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 < n; i += 8)
+      if (word(p + i) != word(q + i)) return false;
+    return word(p + n - 8) == word(q + n - 8);
+  }
+  std::uint64_t x = 0, y = 0;
+  std::memcpy(&x, p, n);
+  std::memcpy(&y, q, n);
+  return x == y;
 }
 
 inline void json_string(std::string& out, std::string_view text) {
@@ -531,7 +554,7 @@ class telemetry {
   /// only during record(), so equal addresses may hold other text later.)
   struct memo_string {
     std::string value;
-    bool matches(std::string_view v) const noexcept { return v == value; }
+    bool matches(std::string_view v) const noexcept { return detail::same_bytes(v, value); }
     void set(std::string_view v) { value.assign(v); }
     operator std::string_view() const noexcept { return value; }
   };
@@ -548,6 +571,8 @@ class telemetry {
     series *duration = nullptr, *calls = nullptr, *tok_in = nullptr, *tok_out = nullptr,
            *by_prompt = nullptr, *cost = nullptr, *cost_user = nullptr;
     std::array<series*, 5> kinds{};  // input, cached_input, output, thoughts, tool_use_prompt
+    std::int64_t price_day = -1;     // the UTC day `price` was looked up for
+    const cost::model_price* price = nullptr;
   };
 
   shape& shape_of(const event& e, std::string_view etype, std::string_view prompt_size) {
@@ -630,7 +655,17 @@ class telemetry {
       add_kind(m, 4, u.tool_use_prompt_token_count, shard);
       m_.by_prompt.observe(*m.by_prompt, secs, shard);
       const std::string_view rm = e.response_model.empty() ? e.model : e.response_model;
-      if (const cost::model_price* p = price_entry(rm)) {
+      // The price entry of the answering model today: remembered in the shape (whose
+      // models it is), looked up again when the UTC day changes.
+      const auto day =
+          std::chrono::floor<std::chrono::days>(o_.wall_clock ? o_.wall_clock() : coarse_now())
+              .time_since_epoch()
+              .count();
+      if (m.price_day != day) {
+        m.price = price_entry(rm);
+        m.price_day = day;
+      }
+      if (const cost::model_price* p = m.price) {
         cost::call_cost c;
         cost::price_call(*prices_, *p, u, c, cost::service_tier::from_usage);
         spent = c.total;
