@@ -1,15 +1,20 @@
 // metrics: serves Prometheus metrics at http://127.0.0.1:<port>/metrics while it runs calls
-// (unary and streamed, some failing on purpose against the emulator), and writes one JSON
-// log line per call to stderr. At the end it prints the exposition it serves.
+// (unary and streamed, some failing on purpose against the emulator, some answered from the
+// cache), and writes one JSON log line per call to stderr. A failure opens the breaker and
+// the next call closes it again (its alerts go to stderr too). At the end it prints the
+// exposition it serves.
 //
 // Without GEMINI_API_KEY the calls go to the embedded emulator on 127.0.0.1; with it, to
 // the real service.
 //
 //   metrics [calls] [seconds to keep serving afterwards] [port]
 //   curl -s http://127.0.0.1:9464/metrics        # while it serves
+#include <gemini/breaker/consecutive_failures.hpp>
+#include <gemini/cache/memory.hpp>
 #include <gemini/client.hpp>
 #include <gemini/observe/http_exporter.hpp>
 #include <gemini/observe/prometheus.hpp>
+#include <gemini/observe/sinks.hpp>
 #include <gemini/observe/telemetry.hpp>
 #include <gemini/testing/emulator.hpp>
 
@@ -27,6 +32,8 @@ namespace asio = boost::asio;
 
 struct observed : gemini::policies::defaults {
   using observe = gemini::observe::telemetry;
+  using breaker = gemini::breaker::consecutive_failures;
+  using cache = gemini::cache::memory<>;
 };
 using client_t = gemini::basic_client<observed>;
 
@@ -36,9 +43,12 @@ asio::awaitable<int> run(client_t& client, gemini::testing::emulator* emu, int c
   for (int i = 0; i < calls; ++i) {
     gemini::call_options o;
     o.tenant = i % 3 == 0 ? "alpha" : "beta";
+    o.user = i % 2 ? "ada" : "grace";
     o.labels = {{"feature", i % 2 ? "summary" : "chat"}};
     if (emu && i % 7 == 6) emu->push_fault(gemini::testing::fault_kind::http_503);
-    std::string prompt = "Question " + std::to_string(i + 1) + ": why is the sky blue?";
+    // Every fifth question repeats the first: answered from the cache.
+    std::string prompt =
+        "Question " + std::to_string(i % 5 == 4 ? 1 : i + 1) + ": why is the sky blue?";
     std::optional<gemini::result<gemini::generate_response>> r;
     if (i % 4 == 3)
       r.emplace(co_await client.stream(
@@ -74,10 +84,14 @@ int main(int argc, char** argv) {
               << "\n";
   }
   cfg.client.model = "gemini-2.5-flash";
-  cfg.observe.log = [](std::string_view line) { std::cerr << line << '\n'; };
+  cfg.observe.log = gemini::observe::ostream_sink(std::cerr);
   cfg.observe.on_alert = [](const gemini::observe::alert& a) {
-    std::cerr << "ALERT " << gemini::observe::to_string(a.what) << ": " << a.reason << '\n';
+    std::cerr << "ALERT " << gemini::observe::to_string(a.what) << ": " << a.reason
+              << (a.endpoint.empty() ? "" : " at ") << a.endpoint << '\n';
   };
+  // A demo breaker: one failure opens it, and the next call is its probe.
+  cfg.breaker.failure_threshold = 1;
+  cfg.breaker.recovery_timeout = std::chrono::milliseconds(0);
   asio::io_context ioc;
   client_t client(ioc.get_executor(), std::move(cfg));
   gemini::observe::metrics_server_options so;

@@ -184,6 +184,12 @@ class pipeline {
   /// transport's request_then, its finish() inside it (docs/decisions/0007, 0009).
   static constexpr bool single_shot =
       none_policy<Retry> && none_policy<Limit> && !observe_stage_t::active;
+  /// The observer is told of breaker state changes / the pool's counts (decision 0017).
+  static constexpr bool watches_breakers =
+      observe_stage_t::active && (!none_policy<Breaker> || !none_policy<Route>);
+  static constexpr bool watches_pool = observe_stage_t::active && requires(Transport & t) {
+    t.stats().connections_opened;
+  };
   /// generate() with nothing before or around the attempts: encoded, then unary().
   static constexpr bool plain_generate =
       none_policy<Cache> && none_policy<Route> && !guard_stage_t::active && !budget_stage_t::active;
@@ -240,11 +246,13 @@ class pipeline {
       if (!config_error_ && transport_.configuration_error())
         config_error_ = *transport_.configuration_error();
     }
-    if constexpr (observe_stage_t::active) {
-      std::size_t n = 1;
-      if constexpr (!none_policy<Route>) n += route_.size();
-      watch_.told = std::make_unique<std::atomic<std::uint8_t>[]>(n);  // closed (0)
-      own_name_ = base_.origin.host_port();
+    if constexpr (watches_breakers) {
+      // Room for endpoints a router().reconfigure() adds later (a byte each).
+      std::size_t n = 256;
+      if constexpr (!none_policy<Route>) n = std::max(n, route_.size() + 1);
+      breakers_told_.told = std::make_unique<std::atomic<std::uint8_t>[]>(n);  // closed (0)
+      breakers_told_.size = n;
+      breakers_told_.own_name = base_.origin.host_port();
     }
   }
 
@@ -585,11 +593,11 @@ class pipeline {
   template <class B>
   void watch_breaker(B& b, std::size_t slot, std::string_view name,
                      typename Clock::time_point now) {
-    if constexpr (observe_stage_t::active) {
-      if (!watch_.told) return;
+    if constexpr (watches_breakers) {
+      if (!breakers_told_.told || slot >= breakers_told_.size) return;
       const breaker::state s = b.current(now);
-      const auto was = static_cast<breaker::state>(
-          watch_.told[slot].exchange(static_cast<std::uint8_t>(s), std::memory_order_relaxed));
+      const auto was = static_cast<breaker::state>(breakers_told_.told[slot].exchange(
+          static_cast<std::uint8_t>(s), std::memory_order_relaxed));
       if (was == s) return;
       try {  // in releasing paths (noexcept): an observer's failure changes nothing
         note([&] {
@@ -609,12 +617,12 @@ class pipeline {
     (void)b, (void)slot, (void)name, (void)now;
   }
   void watch_own_breaker(typename Clock::time_point now) {
-    if constexpr (observe_stage_t::active && !none_policy<Breaker>)
-      watch_breaker(breaker_, 0, own_name_, now);
+    if constexpr (watches_breakers && !none_policy<Breaker>)
+      watch_breaker(breaker_, 0, breakers_told_.own_name, now);
     (void)now;
   }
   void watch_endpoint_breaker(std::size_t i, typename Clock::time_point now) {
-    if constexpr (observe_stage_t::active && !none_policy<Route>) {
+    if constexpr (watches_breakers && !none_policy<Route>) {
       if constexpr (requires { route_.breaker_of(i).current(now); })
         watch_breaker(route_.breaker_of(i), i + 1, route_.at(i).name, now);
     }
@@ -622,17 +630,16 @@ class pipeline {
   }
   /// attempt_end: what the transport's pool did since the previous one was told.
   void note_pool(observe::event& e) {
-    if constexpr (observe_stage_t::active &&
-                  requires(Transport & t) { t.stats().connections_opened; }) {
+    if constexpr (watches_pool) {
       const auto& now = transport_.stats();
       auto delta = [](std::size_t a, std::size_t& b) {
         auto d = static_cast<std::uint32_t>(a - b);
         b = a;
         return d;
       };
-      e.connections_opened = delta(now.connections_opened, watch_.pool[0]);
-      e.connections_reused = delta(now.connections_reused, watch_.pool[1]);
-      e.connections_stale = delta(now.stale_connections_dropped, watch_.pool[2]);
+      e.connections_opened = delta(now.connections_opened, pool_told_.pool[0]);
+      e.connections_reused = delta(now.connections_reused, pool_told_.pool[1]);
+      e.connections_stale = delta(now.stale_connections_dropped, pool_told_.pool[2]);
     }
     (void)e;
   }
@@ -737,16 +744,21 @@ class pipeline {
       gate_;
   // Identical requests in flight, only with a cache policy.
   [[no_unique_address]] std::conditional_t<none_policy<Cache>, no_flights, flight_table> flights_;
-  // What the observer was last told of the breakers and the pool, only with an observer.
-  struct watched {
+  // What the observer was last told of the breakers and of the pool: only with an observer
+  // and something to watch (empty types otherwise, so an unused slot costs no space).
+  struct breakers_told {
     std::unique_ptr<std::atomic<std::uint8_t>[]> told;  // [0] own breaker, [i + 1] endpoint i
-    std::size_t pool[3] = {0, 0, 0};                    // opened, reused, stale
+    std::size_t size = 0;
+    std::string own_name;  // the client's host:port
   };
-  struct no_watch {};
-  struct no_name {};
-  [[no_unique_address]] std::conditional_t<observe_stage_t::active, watched, no_watch> watch_;
-  [[no_unique_address]] std::conditional_t<observe_stage_t::active, std::string, no_name>
-      own_name_;  // the client's host:port, for the breaker's events
+  struct pool_told {
+    std::size_t pool[3] = {0, 0, 0};  // connections opened, reused, stale
+  };
+  struct no_breakers_told {};
+  struct no_pool_told {};
+  [[no_unique_address]] std::conditional_t<watches_breakers, breakers_told, no_breakers_told>
+      breakers_told_;
+  [[no_unique_address]] std::conditional_t<watches_pool, pool_told, no_pool_told> pool_told_;
 };
 
 }  // namespace detail
