@@ -383,6 +383,70 @@ TEST_CASE("telemetry: a routed endpoint's breaker is told by its name", "[observ
         1);
 }
 
+TEST_CASE("telemetry: unnamed endpoints are labelled #i; a reconfigured router starts closed",
+          "[observe][unit]") {
+  struct routed : breaker_observed {
+    using breaker = gemini::breaker::none;
+    using route = gemini::route::router<gemini::route::ordered_fallback>;
+  };
+  auto at = [](std::string host, std::string name) {
+    route::endpoint e;
+    e.name = std::move(name);
+    e.base_url = "http://" + host + "/v1beta";
+    e.model = "gemini-2.5-flash";
+    return e;
+  };
+  asio::io_context ioc;
+  basic_config<routed> cfg;
+  cfg.client = scripted_opts();
+  cfg.route.endpoints = {at("a.example", ""), at("b.example", "")};
+  cfg.route.make_breaker = [](const route::endpoint&) {
+    breaker::consecutive_failures_options o;
+    o.failure_threshold = 1;
+    return breaker::consecutive_failures(o);
+  };
+  std::vector<std::string> told;
+  cfg.observe.on_alert = [&](const observe::alert& a) {
+    if (a.what != observe::alert::kind::failover)
+      told.push_back(std::string(observe::to_string(a.what)) + ":" + std::string(a.endpoint));
+  };
+  std::vector<std::string> lines;
+  cfg.observe.log = [&](std::string_view l) { lines.emplace_back(l); };
+  cfg.observe.log_attempts = true;
+  basic_client<routed> c(ioc.get_executor(), cfg);
+  c.transport().set_responder([](const transport::http_request& r) {
+    if (r.origin.host == "a.example")
+      return transport::scripted_reply::ok(
+          R"({"error":{"code":503,"message":"m","status":"UNAVAILABLE"}})", 503);
+    return transport::scripted_reply::ok(answer_body(-1));
+  });
+  REQUIRE(run(ioc, c.generate("fails over to b")));
+  CHECK(told == std::vector<std::string>{"breaker_opened:#0"});
+  const auto& reg = *c.observer().metrics();
+  CHECK(gauge(reg, "gemini.client.breaker.state", {"#0", "open"}) == 1);
+
+  // New endpoints at the same places: their breakers are new (closed), nothing is told.
+  auto ro = cfg.route;
+  ro.endpoints = {at("b.example", "b"), at("a.example", "a")};
+  c.router().reconfigure(ro);
+  REQUIRE(run(ioc, c.generate("b answers")));
+  CHECK(told == std::vector<std::string>{"breaker_opened:#0"});
+  // And an endpoint's breaker opening is told under its name, at its new place.
+  ro.endpoints = {at("a.example", "a"), at("b.example", "b")};
+  c.router().reconfigure(ro);
+  REQUIRE(run(ioc, c.generate("a fails again")));
+  CHECK(told == std::vector<std::string>{"breaker_opened:#0", "breaker_opened:a"});
+  CHECK(gauge(reg, "gemini.client.breaker.state", {"a", "open"}) == 1);
+  // The attempt lines name the endpoint (#0 first: it had no name).
+  int named = 0;
+  for (auto& l : lines) {
+    auto line = boost::json::parse(l).as_object();
+    if (line.at("event") == "gen_ai.attempt" && line.contains("endpoint_name")) ++named;
+  }
+  CHECK(named == 5);  // #0 then #1; b; a then b
+  CHECK(boost::json::parse(lines.at(0)).as_object().at("endpoint_name") == "#0");
+}
+
 TEST_CASE("telemetry: pool connections, cache entries and bytes, cost by user",
           "[observe][emulator]") {
   struct cached : observed {
@@ -453,6 +517,41 @@ TEST_CASE("telemetry: hedged races won and lost", "[observe][emulator]") {
   CHECK(counter(reg, "gemini.client.hedges", {"gemini-2.5-flash"}) == 1);
   CHECK(counter(reg, "gemini.client.hedge.results", {"gemini-2.5-flash", "won"}) == 1);
   CHECK(counter(reg, "gemini.client.hedge.results", {"gemini-2.5-flash", "lost"}) == 0);
+}
+
+TEST_CASE("telemetry: a hedged race the first racer wins is lost", "[observe][emulator]") {
+  struct hedged : observed {
+    using route = gemini::route::router<gemini::route::ordered_fallback>;
+  };
+  gemini::testing::emulator_options first_opts, hedge_opts;
+  first_opts.api_key = hedge_opts.api_key = secret;
+  first_opts.latency.first_byte = 200ms;  // slower than the hedge delay, faster than the hedge
+  hedge_opts.latency.first_byte = 5000ms;
+  gemini::testing::emulator first(first_opts), second(hedge_opts);
+  asio::io_context ioc;
+  basic_config<hedged> cfg;
+  cfg.client.key = api_key(secret);
+  cfg.client.base_url = first.base_url() + "/v1beta";
+  cfg.client.model = "gemini-2.5-flash";
+  for (auto* emu : {&first, &second}) {
+    route::endpoint e;
+    e.name = emu == &first ? "first" : "second";
+    e.base_url = emu->base_url() + "/v1beta";
+    e.model = "gemini-2.5-flash";
+    e.key = api_key(secret);
+    cfg.route.endpoints.push_back(e);
+  }
+  cfg.route.hedge_after = 30ms;
+  basic_client<hedged> c(ioc.get_executor(), cfg);
+  auto r = run(ioc, c.generate("race"));
+  REQUIRE(r);
+  CHECK(r->delivery.endpoint == 0);
+  auto text = observe::exposition_text(*c.observer().metrics());
+  CHECK_THAT(
+      text,
+      Catch::Contains(
+          R"(gemini_client_hedge_results_total{gen_ai_request_model="gemini-2.5-flash",result="lost"} 1)"));
+  CHECK_THAT(text, !Catch::Contains(R"(result="won")"));
 }
 
 TEST_CASE("telemetry: a budget's soft limit is counted per call and alerted once a day",

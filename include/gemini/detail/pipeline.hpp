@@ -247,12 +247,8 @@ class pipeline {
         config_error_ = *transport_.configuration_error();
     }
     if constexpr (watches_breakers) {
-      // Room for endpoints a router().reconfigure() adds later (a byte each).
-      std::size_t n = 256;
-      if constexpr (!none_policy<Route>) n = std::max(n, route_.size() + 1);
-      breakers_told_.told = std::make_unique<std::atomic<std::uint8_t>[]>(n);  // closed (0)
-      breakers_told_.size = n;
-      breakers_told_.own_name = base_.origin.host_port();
+      breakers_told_.slots.resize(1);
+      breakers_told_.slots[0].name = base_.origin.host_port();
     }
   }
 
@@ -549,10 +545,7 @@ class pipeline {
     e.traceparent = cs.traceparent;
     e.server_address = base_.origin.host;
     e.server_port = base_.origin.port;
-    // gen_ai.provider.name of the client's own endpoint (OpenTelemetry's values).
-    e.provider = base_.origin.host.find("aiplatform.googleapis.com") != std::string::npos
-                     ? "gcp.vertex_ai"
-                     : "gcp.gemini";
+    e.provider = provider_name();
     return e;
   }
   template <class T>
@@ -578,8 +571,8 @@ class pipeline {
         if (r) e.response_id = r->response_id;
       }
       if constexpr (requires { r->candidates.front().avg_logprobs; }) {
-        if (r && !r->candidates.empty() && r->candidates.front().avg_logprobs)
-          e.avg_logprobs = &*r->candidates.front().avg_logprobs;
+        if (e.usage && !r->candidates.empty() && r->candidates.front().avg_logprobs)
+          e.avg_logprobs = &*r->candidates.front().avg_logprobs;  // this call's own answer
       }
       e.elapsed = transport::clock_type::now() - cs.began;
       e.chunks = cs.chunks;
@@ -588,45 +581,73 @@ class pipeline {
     });
   }
 
-  /// The breaker at `slot` (0: the client's own, i + 1: the router's endpoint i) may have
-  /// changed state: told as a breaker_state event when it differs from what was last told.
+  /// The breaker at `slot` (0: the client's own, i + 1: the router's endpoint i, named
+  /// `name`) may have changed state: told as a breaker_state event when it differs from
+  /// what was last told for that slot. Runs on the client's executor (like the transport);
+  /// never throws (it runs in releasing paths).
   template <class B>
   void watch_breaker(B& b, std::size_t slot, std::string_view name,
-                     typename Clock::time_point now) {
+                     typename Clock::time_point now) noexcept {
     if constexpr (watches_breakers) {
-      if (!breakers_told_.told || slot >= breakers_told_.size) return;
-      const breaker::state s = b.current(now);
-      const auto was = static_cast<breaker::state>(breakers_told_.told[slot].exchange(
-          static_cast<std::uint8_t>(s), std::memory_order_relaxed));
-      if (was == s) return;
-      try {  // in releasing paths (noexcept): an observer's failure changes nothing
+      try {
+        auto& slots = breakers_told_.slots;
+        if (slot >= slots.size()) slots.resize(slot + 1);  // a reconfigured router grew
+        auto& told = slots[slot];
+        if (told.name != name) {  // another endpoint at this index now: start from closed
+          told.name.assign(name);
+          told.state = breaker::state::closed;
+        }
+        const breaker::state s = b.current(now);
+        const breaker::state was = std::exchange(told.state, s);
+        if (was == s) return;
         note([&] {
           observe::event e;
           e.kind = observe::event_kind::breaker_state;
           e.endpoint = static_cast<std::ptrdiff_t>(slot) - 1;
-          e.endpoint_name = name;
+          e.endpoint_name = told.name;
           e.breaker_from = was;
           e.breaker_to = s;
           e.server_address = base_.origin.host;
           e.server_port = base_.origin.port;
+          e.provider = provider_name();
           return e;
         });
-      } catch (...) {
+      } catch (...) {  // an observer's (or an allocation's) failure changes nothing here
       }
     }
     (void)b, (void)slot, (void)name, (void)now;
   }
-  void watch_own_breaker(typename Clock::time_point now) {
+  void watch_own_breaker(typename Clock::time_point now) noexcept {
     if constexpr (watches_breakers && !none_policy<Breaker>)
-      watch_breaker(breaker_, 0, breakers_told_.own_name, now);
+      watch_breaker(breaker_, 0, breakers_told_.slots[0].name, now);
     (void)now;
   }
-  void watch_endpoint_breaker(std::size_t i, typename Clock::time_point now) {
+  void watch_endpoint_breaker(std::size_t i, typename Clock::time_point now) noexcept {
     if constexpr (watches_breakers && !none_policy<Route>) {
-      if constexpr (requires { route_.breaker_of(i).current(now); })
-        watch_breaker(route_.breaker_of(i), i + 1, route_.at(i).name, now);
+      if constexpr (requires { route_.breaker_of(i).current(now); }) {
+        if (i >= route_.size()) return;  // the router shrank while the attempt ran
+        std::string buf;
+        watch_breaker(route_.breaker_of(i), i + 1, endpoint_label(i, buf), now);
+      }
     }
     (void)i, (void)now;
+  }
+  /// A router endpoint's name in metrics and logs: its own, or "#i" (in `buf`) without one.
+  std::string_view endpoint_label(std::size_t i, std::string& buf) const noexcept {
+    try {
+      if constexpr (!none_policy<Route>) {
+        if (i < route_.size() && !route_.at(i).name.empty()) return route_.at(i).name;
+      }
+      buf = "#" + std::to_string(i);
+    } catch (...) {
+    }
+    return buf;
+  }
+  /// gen_ai.provider.name of the client's own endpoint (OpenTelemetry's values).
+  std::string_view provider_name() const noexcept {
+    return base_.origin.host.find("aiplatform.googleapis.com") != std::string::npos
+               ? "gcp.vertex_ai"
+               : "gcp.gemini";
   }
   /// attempt_end: what the transport's pool did since the previous one was told.
   void note_pool(observe::event& e) {
@@ -747,9 +768,11 @@ class pipeline {
   // What the observer was last told of the breakers and of the pool: only with an observer
   // and something to watch (empty types otherwise, so an unused slot costs no space).
   struct breakers_told {
-    std::unique_ptr<std::atomic<std::uint8_t>[]> told;  // [0] own breaker, [i + 1] endpoint i
-    std::size_t size = 0;
-    std::string own_name;  // the client's host:port
+    struct slot {
+      breaker::state state = breaker::state::closed;
+      std::string name;  // [0] the client's host:port, [i + 1] endpoint i's label
+    };
+    std::vector<slot> slots;
   };
   struct pool_told {
     std::size_t pool[3] = {0, 0, 0};  // connections opened, reused, stale

@@ -133,9 +133,9 @@ struct event {
   /// and the change. Also on attempt_end: the endpoint's name when routed.
   std::string_view endpoint_name;
   breaker::state breaker_from{}, breaker_to{};
-  bool hedge_won = false;  ///< hedge_end: the second racer gave the answer
-  /// cache_store (and cache lookups, when the cache counts them): entries and bytes held;
-  /// -1: the cache does not say (a shared cache in Redis).
+  bool hedge_won = false;  ///< hedge_end: the second racer gave the answer (`error`: neither)
+  /// cache_store: entries and bytes the cache holds; -1: the cache does not say (a shared
+  /// cache in Redis).
   std::int64_t cache_entries = -1, cache_bytes = -1;
   /// call_end: the first candidate's avgLogprobs (the model's mean log-probability of the
   /// answer's tokens, ≤ 0), when the service sent it.

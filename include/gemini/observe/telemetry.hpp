@@ -35,6 +35,7 @@
 #include <ctime>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -190,6 +191,7 @@ inline std::string_view prompt_class(std::int64_t tokens) noexcept {
       if (word(p + i) != word(q + i)) return false;
     return word(p + n - 8) == word(q + n - 8);
   }
+  if (n == 0) return true;
   std::uint64_t x = 0, y = 0;
   std::memcpy(&x, p, n);
   std::memcpy(&y, q, n);
@@ -314,6 +316,10 @@ class telemetry {
       case event_kind::attempt_start: break;
       case event_kind::breaker_state: breaker_changed(e); break;
       case event_kind::hedge_end:
+        if (e.error) {
+          m_.hedge_results.add({e.model, "failed"}, 1);
+          break;
+        }
         m_.hedge_results.add({e.model, e.hedge_won ? "won" : "lost"}, 1);
         break;
       case event_kind::cache_store:
@@ -454,7 +460,8 @@ class telemetry {
                                              max))),
           hedge_results(r.counter(with({"gemini.client.hedge.results",
                                         "{hedge}",
-                                        "Hedged races: won (the hedge answered) or lost",
+                                        "Hedged races: won (the hedge answered), lost (the first "
+                                        "racer did) or failed (neither)",
                                         {"gen_ai.request.model", "result"},
                                         {}},
                                        max))),
@@ -777,6 +784,7 @@ class telemetry {
     field("response_id", e.response_id);
     field("server", std::string(e.server_address) + ":" + std::to_string(e.server_port));
     if (e.endpoint >= 0) num("endpoint", static_cast<double>(e.endpoint));
+    if (!e.endpoint_name.empty()) field("endpoint_name", e.endpoint_name);
     if (e.traceparent.size() == 55) {
       field("trace_id", e.traceparent.substr(3, 32));
       field("parent_span_id", e.traceparent.substr(36, 16));
@@ -839,10 +847,16 @@ class telemetry {
     const auto day = std::chrono::floor<std::chrono::days>(wall_now()).time_since_epoch().count();
     {
       std::lock_guard lock(st_->mutex);
-      auto [it, fresh] = st_->soft_told.try_emplace(std::string(e.tenant), day);
-      if (!fresh && it->second == day) return;  // told today already
-      it->second = day;
-      if (st_->soft_told.size() > o_.max_series) st_->soft_told.clear();  // bounded
+      auto& told = st_->soft_told;
+      if (auto it = told.find(e.tenant); it != told.end()) {
+        if (it->second == day) return;  // told today already
+        it->second = day;
+      } else {
+        if (told.size() >= o_.max_series)  // bounded: forget the tenants told before today
+          std::erase_if(told, [day](const auto& kv) { return kv.second != day; });
+        if (told.size() >= o_.max_series) return;  // that many told today: no more alerts
+        told.emplace(std::string(e.tenant), day);
+      }
     }
     alert a = alert_of(alert::kind::budget_soft_limit, e.model, "admitted past a soft limit");
     a.tenant = e.tenant;
@@ -895,7 +909,7 @@ class telemetry {
     std::size_t failed = 0;
     bool over = false;
     std::atomic<bool> breaker_told{false};
-    std::unordered_map<std::string, std::int64_t> soft_told;  ///< tenant -> UTC day told
+    std::map<std::string, std::int64_t, std::less<>> soft_told;  ///< tenant -> UTC day told
   };
   std::unique_ptr<state> st_;
   std::uint64_t id_;  ///< tells this observer's entries apart in the per-thread price memo

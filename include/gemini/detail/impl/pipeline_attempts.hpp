@@ -66,10 +66,13 @@ boost::asio::awaitable<result<wire::generate_content_response>> pipeline<S>::sen
         start_racer(st, 1, *ch.index, std::move(*h2), cs, rc.traits.prompt_tokens);
       };
       auto raced = co_await route::detail::hedged(ex_, *delay, first, second);
-      if (raced.racers == 2)
+      // A race with both racers started: won (the hedge answered), lost (the first did) or,
+      // when neither answered, failed (a cancelled call is neither).
+      if (raced.racers == 2 && (raced.r || raced.r.error().code != errc::cancelled))
         note([&] {
-          observe::event e = event_of(observe::event_kind::hedge_end, cs, nullptr,
-                                      static_cast<std::ptrdiff_t>(raced.endpoint));
+          observe::event e =
+              event_of(observe::event_kind::hedge_end, cs, raced.r ? nullptr : &raced.r.error(),
+                       static_cast<std::ptrdiff_t>(raced.endpoint));
           e.hedge_won = raced.winner == 1 && raced.r.has_value();
           return e;
         });
@@ -201,10 +204,12 @@ boost::asio::awaitable<result<R>> pipeline<S>::attempts(call_state& cs, Sender& 
       note([&] { return event_of(observe::event_kind::attempt_start, cs, nullptr, p.endpoint()); });
       auto r = co_await send(sender, p, cs);
       p.finish(r);
+      std::string label;  // a routed endpoint's, when it has no name
       note([&] {
         observe::event e =
             event_of(observe::event_kind::attempt_end, cs, r ? nullptr : &r.error(), p.endpoint());
-        if constexpr (Sender::routed) e.endpoint_name = route_.at(p.endpoint()).name;
+        if constexpr (Sender::routed)
+          e.endpoint_name = endpoint_label(static_cast<std::size_t>(p.endpoint()), label);
         note_pool(e);
         if constexpr (requires { r->usage; }) {
           if (r) {
