@@ -253,8 +253,8 @@ TEST_CASE("pipeline order: every slot in the order of DESIGN.md §3", "[pipeline
       "observe.failover",      "breaker.allow",         "limit.acquire",
       "route.choose(b)",       "observe.attempt_start", "transport(b)",
       "breaker.success",       "limit.release",         "route.finished(b)",
-      "observe.attempt_end",   "cache.store",           "guard.filter",
-      "observe.call_end",      "budget.settle"};
+      "observe.attempt_end",   "cache.store",           "observe.cache_store",
+      "guard.filter",          "observe.call_end",      "budget.settle"};
   CHECK(f.log == miss);
 
   f.log.clear();
