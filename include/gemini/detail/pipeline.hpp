@@ -546,6 +546,7 @@ class pipeline {
     e.server_address = base_.origin.host;
     e.server_port = base_.origin.port;
     e.provider = provider_name();
+    e.stable_origin = true;  // base_ does not change after the constructor
     return e;
   }
   template <class T>

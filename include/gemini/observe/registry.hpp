@@ -222,9 +222,17 @@ class family {
   void observe(std::initializer_list<std::string_view> values, double v) { observe(at(values), v); }
   void observe(series& s, double v) noexcept { observe(s, v, detail::shard_index()); }
   void observe(series& s, double v, std::size_t shard) noexcept {
-    auto* c = s.shard(shard);
+    observe_in(s, v, bucket_of(v), shard);
+  }
+  /// The bucket `v` falls in (buckets().size(): +Inf), to observe one value in several
+  /// histograms of the same boundaries with one search.
+  std::size_t bucket_of(double v) const noexcept {
     const auto& b = o_.buckets;
-    std::size_t i = static_cast<std::size_t>(std::lower_bound(b.begin(), b.end(), v) - b.begin());
+    return static_cast<std::size_t>(std::lower_bound(b.begin(), b.end(), v) - b.begin());
+  }
+  /// observe() with the bucket found by bucket_of() of a family with the same boundaries.
+  void observe_in(series& s, double v, std::size_t i, std::size_t shard) noexcept {
+    auto* c = s.shard(shard);
     detail::add_to(c[0], 1, shard);      // count (exact in a double to 2^53)
     detail::add_to(c[1], v, shard);      // sum
     detail::add_to(c[2 + i], 1, shard);  // i == size(): the +Inf bucket

@@ -537,7 +537,7 @@ class telemetry {
     const std::string_view outcome = e.error ? error_type(*e.error) : "ok";
     series* s = nullptr;
     for (auto& m : memo)
-      if (m.owner == id_ && m.outcome == outcome && m.model.matches(e.model)) s = m.s;
+      if (m.owner == id_ && same_static(m.outcome, outcome) && m.model.matches(e.model)) s = m.s;
     if (!s) {
       auto& m = memo[next++ % memo.size()];
       m.owner = id_;
@@ -561,7 +561,9 @@ class telemetry {
   /// only during record(), so equal addresses may hold other text later.)
   struct memo_string {
     std::string value;
-    bool matches(std::string_view v) const noexcept { return detail::same_bytes(v, value); }
+    [[gnu::always_inline]] bool matches(std::string_view v) const noexcept {
+      return detail::same_bytes(v, value);
+    }
     void set(std::string_view v) { value.assign(v); }
     operator std::string_view() const noexcept { return value; }
   };
@@ -572,6 +574,15 @@ class telemetry {
     std::uint64_t owner = 0;
     operation op{};
     memo_string model, response_model, tenant, server, provider, user;
+    // Where server and provider were when the event said they stay (stable_origin): the
+    // same address is the same text then.
+    const char *server_at = nullptr, *provider_at = nullptr;
+    bool origin_matches(const event& e, std::string_view prov) const noexcept {
+      if (e.stable_origin && server_at == e.server_address.data() && provider_at == prov.data() &&
+          server.value.size() == e.server_address.size() && provider.value.size() == prov.size())
+        return true;
+      return server.matches(e.server_address) && provider.matches(prov);
+    }
     std::uint16_t port = 0;
     std::string_view etype, prompt_size;  // static strings
     bool has_usage = false;
@@ -588,10 +599,10 @@ class telemetry {
     const std::string_view provider = e.provider.empty() ? "gcp.gemini" : e.provider;
     for (auto& m : memo)
       if (m.owner == id_ && m.op == e.operation && m.has_usage == (e.usage != nullptr) &&
-          m.port == e.server_port && m.etype == etype && m.prompt_size == prompt_size &&
-          m.model.matches(e.model) && m.response_model.matches(e.response_model) &&
-          m.tenant.matches(e.tenant) && m.user.matches(e.user) &&
-          m.server.matches(e.server_address) && m.provider.matches(provider))
+          m.port == e.server_port && same_static(m.etype, etype) &&
+          same_static(m.prompt_size, prompt_size) && m.model.matches(e.model) &&
+          m.response_model.matches(e.response_model) && m.tenant.matches(e.tenant) &&
+          m.user.matches(e.user) && m.origin_matches(e, provider))
         return m;
     auto& m = memo[next++ % memo.size()];
     m = shape{};
@@ -606,6 +617,10 @@ class telemetry {
     m.tenant.set(e.tenant);
     m.user.set(e.user);
     m.server.set(e.server_address);
+    if (e.stable_origin) {
+      m.server_at = e.server_address.data();
+      m.provider_at = provider.data();
+    }
     m.provider.set(provider);
     const std::string port = e.server_port ? std::to_string(e.server_port) : std::string();
     const std::string_view op = operation_name(e.operation);
@@ -626,7 +641,13 @@ class telemetry {
     return m;
   }
 
-  void add_kind(shape& m, std::size_t k, std::int64_t n, std::size_t shard) {
+  /// Two views of static strings (error_type(), prompt_class(), literals): the same
+  /// string at the same address. (Equal text elsewhere only misses the memo.)
+  static bool same_static(std::string_view a, std::string_view b) noexcept {
+    return a.data() == b.data() && a.size() == b.size();
+  }
+
+  [[gnu::always_inline]] void add_kind(shape& m, std::size_t k, std::int64_t n, std::size_t shard) {
     static constexpr std::string_view names[] = {"input", "cached_input", "output", "thoughts",
                                                  "tool_use_prompt"};
     if (n == 0 && k != 0 && k != 2) return;  // input and output always; the others when used
@@ -644,7 +665,8 @@ class telemetry {
     auto& m = shape_of(e, etype, prompt_size);
     const std::size_t shard = detail::shard_index();
     const double secs = std::chrono::duration<double>(e.elapsed).count();
-    m_.duration.observe(*m.duration, secs, shard);
+    const std::size_t bucket = m_.duration.bucket_of(secs);  // by_prompt: the same boundaries
+    m_.duration.observe_in(*m.duration, secs, bucket, shard);
     m_.calls.add(*m.calls, 1, shard);
     cost::money spent;
     if (e.usage) {
@@ -660,7 +682,7 @@ class telemetry {
       add_kind(m, 2, u.candidates_token_count, shard);
       add_kind(m, 3, u.thoughts_token_count, shard);
       add_kind(m, 4, u.tool_use_prompt_token_count, shard);
-      m_.by_prompt.observe(*m.by_prompt, secs, shard);
+      m_.by_prompt.observe_in(*m.by_prompt, secs, bucket, shard);
       const std::string_view rm = e.response_model.empty() ? e.model : e.response_model;
       // The price entry of the answering model today: remembered in the shape (whose
       // models it is), looked up again when the UTC day changes.
