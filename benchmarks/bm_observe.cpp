@@ -49,7 +49,7 @@ observe::event call_end(const wire::usage_metadata& u) {
   e.server_address = "generativelanguage.googleapis.com";
   e.server_port = 443;
   e.provider = "gcp.gemini";
-  e.stable_origin = true;  // as the pipeline sets it (its origin is fixed at construction)
+  e.origin = 1;  // as the pipeline numbers its origin (fixed at construction)
   return e;
 }
 

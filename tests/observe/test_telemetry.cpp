@@ -605,21 +605,22 @@ TEST_CASE("telemetry: ostream_sink writes whole lines from several threads", "[o
   CHECK(n == 200);
 }
 
-TEST_CASE("telemetry: calls from two origins are counted apart, stable or not", "[observe][unit]") {
+TEST_CASE("telemetry: calls from two origins are counted apart, numbered or not",
+          "[observe][unit]") {
   observe::telemetry t;
   std::string a = "a.example", b = "b.example";
-  for (bool stable : {true, false})
+  for (std::uint64_t origin : {std::uint64_t{7}, std::uint64_t{8}, std::uint64_t{0}})
     for (const std::string* host : {&a, &b, &a}) {
       observe::event e;
       e.kind = observe::event_kind::call_end;
       e.model = "gemini-2.5-flash";
       e.server_address = *host;
       e.server_port = 443;
-      e.stable_origin = stable;
+      e.origin = origin == 0 ? 0 : (host == &a ? origin : origin + 100);  // a number or none
       t.record(e);
     }
   for (const char* host : {"a.example", "b.example"})
     CHECK(counter(*t.metrics(), "gen_ai.client.operation.duration",
                   {"generate_content", "gcp.gemini", "gemini-2.5-flash", "", "", host, "443"}) ==
-          (host[0] == 'a' ? 4 : 2));
+          (host[0] == 'a' ? 6 : 3));
 }

@@ -546,7 +546,7 @@ class pipeline {
     e.server_address = base_.origin.host;
     e.server_port = base_.origin.port;
     e.provider = provider_name();
-    e.stable_origin = true;  // base_ does not change after the constructor
+    e.origin = origin_id_;  // base_ does not change after the constructor
     return e;
   }
   template <class T>
@@ -587,15 +587,16 @@ class pipeline {
   /// what was last told for that slot. Runs on the client's executor (like the transport);
   /// never throws (it runs in releasing paths).
   template <class B>
-  void watch_breaker(B& b, std::size_t slot, std::string_view name,
+  void watch_breaker(B& b, std::size_t slot, std::string_view name, std::string_view url,
                      typename Clock::time_point now) noexcept {
     if constexpr (watches_breakers) {
       try {
         auto& slots = breakers_told_.slots;
         if (slot >= slots.size()) slots.resize(slot + 1);  // a reconfigured router grew
         auto& told = slots[slot];
-        if (told.name != name) {  // another endpoint at this index now: start from closed
+        if (told.name != name || told.url != url) {  // another endpoint here: from closed
           told.name.assign(name);
+          told.url.assign(url);
           told.state = breaker::state::closed;
         }
         const breaker::state s = b.current(now);
@@ -616,11 +617,11 @@ class pipeline {
       } catch (...) {  // an observer's (or an allocation's) failure changes nothing here
       }
     }
-    (void)b, (void)slot, (void)name, (void)now;
+    (void)b, (void)slot, (void)name, (void)url, (void)now;
   }
   void watch_own_breaker(typename Clock::time_point now) noexcept {
     if constexpr (watches_breakers && !none_policy<Breaker>)
-      watch_breaker(breaker_, 0, breakers_told_.slots[0].name, now);
+      watch_breaker(breaker_, 0, breakers_told_.slots[0].name, {}, now);
     (void)now;
   }
   void watch_endpoint_breaker(std::size_t i, typename Clock::time_point now) noexcept {
@@ -628,7 +629,8 @@ class pipeline {
       if constexpr (requires { route_.breaker_of(i).current(now); }) {
         if (i >= route_.size()) return;  // the router shrank while the attempt ran
         std::string buf;
-        watch_breaker(route_.breaker_of(i), i + 1, endpoint_label(i, buf), now);
+        watch_breaker(route_.breaker_of(i), i + 1, endpoint_label(i, buf), route_.at(i).base_url,
+                      now);
       }
     }
     (void)i, (void)now;
@@ -746,6 +748,12 @@ class pipeline {
   struct no_flights {};  // a distinct empty type: two of the same type cannot overlap
 
   executor_type ex_;
+  /// Numbers this pipeline's origin for observers (observe::event::origin): never reused.
+  std::uint64_t origin_id_ = next_origin_id();
+  static std::uint64_t next_origin_id() noexcept {
+    static std::atomic<std::uint64_t> n{0};
+    return ++n;
+  }
   client_options opts_;
   Transport transport_;
   transport::base_url base_;
@@ -772,6 +780,7 @@ class pipeline {
     struct slot {
       breaker::state state = breaker::state::closed;
       std::string name;  // [0] the client's host:port, [i + 1] endpoint i's label
+      std::string url;   // endpoint i's base_url (an unnamed endpoint's identity)
     };
     std::vector<slot> slots;
   };

@@ -125,9 +125,10 @@ struct event {
   std::string_view server_address;              ///< the client's own endpoint's host
   std::uint16_t server_port = 0;
   std::string_view provider;  ///< gen_ai.provider.name ("gcp.gemini")
-  /// server_address and provider point at text that stays as it is while the observer
-  /// lives (the client's own, set by the pipeline): an observer may know them by address.
-  bool stable_origin = false;
+  /// Names the origin (server_address, server_port, provider) of the client that made the
+  /// event: a number no other client of the process has had, so equal numbers mean equal
+  /// origins and an observer may skip comparing their text. 0: not said.
+  std::uint64_t origin = 0;
   int chunks = 0;                           ///< call_end of a stream: chunks delivered
   std::chrono::nanoseconds first_chunk{0};  ///< call_end of a stream: time to the first
   const std::vector<std::pair<std::string, std::string>>* labels = nullptr;  ///< call_options

@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -232,6 +233,7 @@ class family {
   }
   /// observe() with the bucket found by bucket_of() of a family with the same boundaries.
   void observe_in(series& s, double v, std::size_t i, std::size_t shard) noexcept {
+    assert(i <= o_.buckets.size());
     auto* c = s.shard(shard);
     detail::add_to(c[0], 1, shard);      // count (exact in a double to 2^53)
     detail::add_to(c[1], v, shard);      // sum

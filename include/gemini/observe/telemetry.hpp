@@ -574,15 +574,14 @@ class telemetry {
     std::uint64_t owner = 0;
     operation op{};
     memo_string model, response_model, tenant, server, provider, user;
-    // Where server and provider were when the event said they stay (stable_origin): the
-    // same address is the same text then.
-    const char *server_at = nullptr, *provider_at = nullptr;
+    // The origin number of the events this shape was made from (0: none said): the same
+    // number, the same server and provider.
+    std::uint64_t origin = 0;
     bool origin_matches(const event& e, std::string_view prov) const noexcept {
-      if (e.stable_origin && server_at == e.server_address.data() && provider_at == prov.data() &&
-          server.value.size() == e.server_address.size() && provider.value.size() == prov.size())
-        return true;
+      if (e.origin != 0 && origin == e.origin) return true;
       return server.matches(e.server_address) && provider.matches(prov);
     }
+    bool failed = false;  // e.error set (its type may be "" like a success's)
     std::uint16_t port = 0;
     std::string_view etype, prompt_size;  // static strings
     bool has_usage = false;
@@ -599,10 +598,10 @@ class telemetry {
     const std::string_view provider = e.provider.empty() ? "gcp.gemini" : e.provider;
     for (auto& m : memo)
       if (m.owner == id_ && m.op == e.operation && m.has_usage == (e.usage != nullptr) &&
-          m.port == e.server_port && same_static(m.etype, etype) &&
-          same_static(m.prompt_size, prompt_size) && m.model.matches(e.model) &&
-          m.response_model.matches(e.response_model) && m.tenant.matches(e.tenant) &&
-          m.user.matches(e.user) && m.origin_matches(e, provider))
+          m.failed == (e.error != nullptr) && m.port == e.server_port &&
+          same_static(m.etype, etype) && same_static(m.prompt_size, prompt_size) &&
+          m.model.matches(e.model) && m.response_model.matches(e.response_model) &&
+          m.tenant.matches(e.tenant) && m.user.matches(e.user) && m.origin_matches(e, provider))
         return m;
     auto& m = memo[next++ % memo.size()];
     m = shape{};
@@ -617,10 +616,8 @@ class telemetry {
     m.tenant.set(e.tenant);
     m.user.set(e.user);
     m.server.set(e.server_address);
-    if (e.stable_origin) {
-      m.server_at = e.server_address.data();
-      m.provider_at = provider.data();
-    }
+    m.origin = e.origin;
+    m.failed = e.error != nullptr;
     m.provider.set(provider);
     const std::string port = e.server_port ? std::to_string(e.server_port) : std::string();
     const std::string_view op = operation_name(e.operation);
@@ -686,12 +683,10 @@ class telemetry {
       const std::string_view rm = e.response_model.empty() ? e.model : e.response_model;
       // The price entry of the answering model today: remembered in the shape (whose
       // models it is), looked up again when the UTC day changes.
-      const auto day =
-          std::chrono::floor<std::chrono::days>(o_.wall_clock ? o_.wall_clock() : coarse_now())
-              .time_since_epoch()
-              .count();
+      const auto now = o_.wall_clock ? o_.wall_clock() : coarse_now();
+      const auto day = std::chrono::floor<std::chrono::days>(now).time_since_epoch().count();
       if (m.price_day != day) {
-        m.price = price_entry(rm);
+        m.price = prices_->find(rm, cost::date_of(now));
         m.price_day = day;
       }
       if (const cost::model_price* p = m.price) {
@@ -720,31 +715,8 @@ class telemetry {
     if (o_.on_alert) alerts(e);
   }
 
-  /// The price entry of `model` today: a per-thread memory of the last few lookups, so a
-  /// call's cost takes no table scan and no allocation once its model was seen today.
-  const cost::model_price* price_entry(std::string_view model) {
-    struct slot {
-      std::uint64_t owner = 0;
-      std::int64_t day = -1;
-      memo_string model;
-      const cost::model_price* entry = nullptr;
-    };
-    thread_local std::array<slot, 4> memo;
-    thread_local std::size_t next = 0;
-    const auto now = o_.wall_clock ? o_.wall_clock() : coarse_now();
-    const auto day = std::chrono::floor<std::chrono::days>(now).time_since_epoch().count();
-    for (auto& s : memo)
-      if (s.owner == id_ && s.day == day && s.model.matches(model)) return s.entry;
-    auto& s = memo[next++ % memo.size()];
-    s.owner = id_;
-    s.day = day;
-    s.model.set(model);
-    s.entry = prices_->find(model, cost::date_of(now));
-    return s.entry;
-  }
-
   /// The wall clock to a few milliseconds, cheaper than system_clock::now() (a date is all
-  /// the price memo needs).
+  /// the price lookup needs).
   static std::chrono::system_clock::time_point coarse_now() noexcept {
 #ifdef CLOCK_REALTIME_COARSE
     timespec ts{};
