@@ -190,6 +190,8 @@ class pipeline {
   static constexpr bool watches_pool = observe_stage_t::active && requires(Transport & t) {
     t.stats().connections_opened;
   };
+  static constexpr bool numbers_origin =
+      observe_stage_t::active && !std::is_empty_v<typename S::observe>;
   /// generate() with nothing before or around the attempts: encoded, then unary().
   static constexpr bool plain_generate =
       none_policy<Cache> && none_policy<Route> && !guard_stage_t::active && !budget_stage_t::active;
@@ -546,7 +548,8 @@ class pipeline {
     e.server_address = base_.origin.host;
     e.server_port = base_.origin.port;
     e.provider = provider_name();
-    e.origin = origin_id_;  // base_ does not change after the constructor
+    if constexpr (numbers_origin)
+      e.origin = origin_.id;  // base_ does not change after the constructor
     return e;
   }
   template <class T>
@@ -748,12 +751,6 @@ class pipeline {
   struct no_flights {};  // a distinct empty type: two of the same type cannot overlap
 
   executor_type ex_;
-  /// Numbers this pipeline's origin for observers (observe::event::origin): never reused.
-  std::uint64_t origin_id_ = next_origin_id();
-  static std::uint64_t next_origin_id() noexcept {
-    static std::atomic<std::uint64_t> n{0};
-    return ++n;
-  }
   client_options opts_;
   Transport transport_;
   transport::base_url base_;
@@ -787,6 +784,17 @@ class pipeline {
   struct pool_told {
     std::size_t pool[3] = {0, 0, 0};  // connections opened, reused, stale
   };
+  // Numbers this pipeline's origin for observers (observe::event::origin): never reused.
+  // Only for an observer with state (one that can remember it); an empty one is told 0.
+  struct numbered_origin {
+    std::uint64_t id = next();
+    static std::uint64_t next() noexcept {
+      static std::atomic<std::uint64_t> n{0};
+      return ++n;
+    }
+  };
+  struct no_origin {};
+  [[no_unique_address]] std::conditional_t<numbers_origin, numbered_origin, no_origin> origin_;
   struct no_breakers_told {};
   struct no_pool_told {};
   [[no_unique_address]] std::conditional_t<watches_breakers, breakers_told, no_breakers_told>
