@@ -487,46 +487,20 @@ TEST_CASE("telemetry: pool connections, cache entries and bytes, cost by user",
   CHECK_THAT(text, Catch::Contains("gemini_client_pool_connections_total{result=\"reused\"} 2"));
 }
 
-TEST_CASE("telemetry: hedged races won and lost", "[observe][emulator]") {
-  struct hedged : observed {
-    using route = gemini::route::router<gemini::route::ordered_fallback>;
-  };
-  gemini::testing::emulator_options slow_opts;
-  slow_opts.api_key = secret;
-  slow_opts.latency.first_byte = 2000ms;  // never waited for: the hedge wins
-  gemini::testing::emulator slow(slow_opts), fast(keyed());
-  asio::io_context ioc;
-  basic_config<hedged> cfg;
-  cfg.client.key = api_key(secret);
-  cfg.client.base_url = fast.base_url() + "/v1beta";
-  cfg.client.model = "gemini-2.5-flash";
-  for (auto* emu : {&slow, &fast}) {
-    route::endpoint e;
-    e.name = emu == &slow ? "slow" : "fast";
-    e.base_url = emu->base_url() + "/v1beta";
-    e.model = "gemini-2.5-flash";
-    e.key = api_key(secret);
-    cfg.route.endpoints.push_back(e);
-  }
-  cfg.route.hedge_after = 30ms;
-  basic_client<hedged> c(ioc.get_executor(), cfg);
-  auto r = run(ioc, c.generate("race"));
-  REQUIRE(r);
-  CHECK(r->delivery.endpoint == 1);
-  const auto& reg = *c.observer().metrics();
-  CHECK(counter(reg, "gemini.client.hedges", {"gemini-2.5-flash"}) == 1);
-  CHECK(counter(reg, "gemini.client.hedge.results", {"gemini-2.5-flash", "won"}) == 1);
-  CHECK(counter(reg, "gemini.client.hedge.results", {"gemini-2.5-flash", "lost"}) == 0);
-}
+namespace {
 
-TEST_CASE("telemetry: a hedged race the first racer wins is lost", "[observe][emulator]") {
-  struct hedged : observed {
-    using route = gemini::route::router<gemini::route::ordered_fallback>;
-  };
+struct hedged : observed {
+  using route = gemini::route::router<gemini::route::ordered_fallback>;
+};
+
+/// A race between two emulators: the first is tried, the second is the hedge after 30 ms;
+/// each answers after `first_byte`. The answering endpoint's index, and the exposition.
+std::pair<int, std::string> race(std::chrono::milliseconds first_byte,
+                                 std::chrono::milliseconds hedge_first_byte) {
   gemini::testing::emulator_options first_opts, hedge_opts;
   first_opts.api_key = hedge_opts.api_key = secret;
-  first_opts.latency.first_byte = 200ms;  // slower than the hedge delay, faster than the hedge
-  hedge_opts.latency.first_byte = 5000ms;
+  first_opts.latency.first_byte = first_byte;
+  hedge_opts.latency.first_byte = hedge_first_byte;
   gemini::testing::emulator first(first_opts), second(hedge_opts);
   asio::io_context ioc;
   basic_config<hedged> cfg;
@@ -543,14 +517,34 @@ TEST_CASE("telemetry: a hedged race the first racer wins is lost", "[observe][em
   }
   cfg.route.hedge_after = 30ms;
   basic_client<hedged> c(ioc.get_executor(), cfg);
-  auto r = run(ioc, c.generate("race"));
+  auto r = run(ioc, c.generate("race"));  // returns when the loser is gone too
   REQUIRE(r);
-  CHECK(r->delivery.endpoint == 0);
-  auto text = observe::exposition_text(*c.observer().metrics());
-  CHECK_THAT(
-      text,
-      Catch::Contains(
-          R"(gemini_client_hedge_results_total{gen_ai_request_model="gemini-2.5-flash",result="lost"} 1)"));
+  return {r->delivery.endpoint, observe::exposition_text(*c.observer().metrics())};
+}
+
+constexpr const char* hedges_started =
+    R"(gemini_client_hedges_total{gen_ai_request_model="gemini-2.5-flash"} 1)";
+constexpr const char* hedge_won =
+    R"(gemini_client_hedge_results_total{gen_ai_request_model="gemini-2.5-flash",result="won"} 1)";
+constexpr const char* hedge_lost =
+    R"(gemini_client_hedge_results_total{gen_ai_request_model="gemini-2.5-flash",result="lost"} 1)";
+
+}  // namespace
+
+TEST_CASE("telemetry: a hedged race the hedge wins is won", "[observe][emulator]") {
+  auto [answered, text] = race(2000ms, 0ms);  // the first is never waited for
+  CHECK(answered == 1);
+  CHECK_THAT(text, Catch::Contains(hedges_started));
+  CHECK_THAT(text, Catch::Contains(hedge_won));
+  CHECK_THAT(text, !Catch::Contains(R"(result="lost")"));
+}
+
+TEST_CASE("telemetry: a hedged race the first racer wins is lost", "[observe][emulator]") {
+  // Slower than the hedge delay, faster than the hedge.
+  auto [answered, text] = race(200ms, 5000ms);
+  CHECK(answered == 0);
+  CHECK_THAT(text, Catch::Contains(hedges_started));
+  CHECK_THAT(text, Catch::Contains(hedge_lost));
   CHECK_THAT(text, !Catch::Contains(R"(result="won")"));
 }
 
