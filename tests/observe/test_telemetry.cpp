@@ -41,8 +41,9 @@ gemini::testing::emulator_options keyed() {
   return o;
 }
 
-basic_config<observed> config_on(const gemini::testing::emulator& emu) {
-  basic_config<observed> cfg;
+template <class Policies = observed>
+basic_config<Policies> config_on(const gemini::testing::emulator& emu) {
+  basic_config<Policies> cfg;
   cfg.client.key = api_key(secret);
   cfg.client.base_url = emu.base_url() + "/v1beta";
   cfg.client.model = "gemini-2.5-flash";
@@ -454,10 +455,7 @@ TEST_CASE("telemetry: pool connections, cache entries and bytes, cost by user",
   };
   gemini::testing::emulator emu(keyed());
   asio::io_context ioc;
-  basic_config<cached> cfg;
-  cfg.client.key = api_key(secret);
-  cfg.client.base_url = emu.base_url() + "/v1beta";
-  cfg.client.model = "gemini-2.5-flash";
+  auto cfg = config_on<cached>(emu);
   basic_client<cached> c(ioc.get_executor(), cfg);
   call_options alice;
   alice.user = "alice";
@@ -503,10 +501,7 @@ std::pair<int, std::string> race(std::chrono::milliseconds first_byte,
   hedge_opts.latency.first_byte = hedge_first_byte;
   gemini::testing::emulator first(first_opts), second(hedge_opts);
   asio::io_context ioc;
-  basic_config<hedged> cfg;
-  cfg.client.key = api_key(secret);
-  cfg.client.base_url = first.base_url() + "/v1beta";
-  cfg.client.model = "gemini-2.5-flash";
+  auto cfg = config_on<hedged>(first);
   for (auto* emu : {&first, &second}) {
     route::endpoint e;
     e.name = emu == &first ? "first" : "second";
@@ -555,10 +550,7 @@ TEST_CASE("telemetry: a budget's soft limit is counted per call and alerted once
   };
   gemini::testing::emulator emu(keyed());
   asio::io_context ioc;
-  basic_config<budgeted> cfg;
-  cfg.client.key = api_key(secret);
-  cfg.client.base_url = emu.base_url() + "/v1beta";
-  cfg.client.model = "gemini-2.5-flash";
+  auto cfg = config_on<budgeted>(emu);
   budget::limit_rule rule;
   rule.per = budget::window::day;
   rule.soft_usd = 1e-9;  // the first reservation passes it
